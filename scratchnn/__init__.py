@@ -1,0 +1,36 @@
+"""scratchnn: neural networks from first principles on NumPy."""
+
+from scratchnn import nn, optim  # noqa: E402,I001
+from scratchnn.backend import get_default_dtype, set_default_dtype
+from scratchnn.creation import cat, concatenate, maximum, ones, rand, randn, stack, where, zeros
+from scratchnn.errors import DataFormatError, ModelFormatError, ShapeError
+from scratchnn.grad_mode import enable_grad, is_grad_enabled, no_grad
+from scratchnn.random import manual_seed
+from scratchnn.tensor import Tensor, tensor
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DataFormatError",
+    "ModelFormatError",
+    "ShapeError",
+    "Tensor",
+    "nn",
+    "optim",
+    "cat",
+    "concatenate",
+    "enable_grad",
+    "get_default_dtype",
+    "is_grad_enabled",
+    "manual_seed",
+    "maximum",
+    "no_grad",
+    "ones",
+    "rand",
+    "randn",
+    "set_default_dtype",
+    "stack",
+    "tensor",
+    "where",
+    "zeros",
+]

@@ -1,0 +1,1 @@
+"""Differentiable operations on arrays, one file per family."""
