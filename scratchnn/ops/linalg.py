@@ -20,11 +20,8 @@ class MatMul(Function):
         na, nb = self.needs_input_grad
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
-        g = grad
-        if a.ndim == 1:
-            g = np.expand_dims(g, -2)
-        if b.ndim == 1:
-            g = np.expand_dims(g, -1)
+        batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+        g = grad.reshape(batch + (a2.shape[-2], b2.shape[-1]))
         da = db = None
         if na:
             da = g @ np.swapaxes(b2, -1, -2)
