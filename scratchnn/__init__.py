@@ -1,6 +1,7 @@
 """scratchnn: neural networks from first principles on NumPy."""
 
 from scratchnn import nn, optim  # noqa: E402,I001
+from scratchnn import functional
 from scratchnn.backend import get_default_dtype, set_default_dtype
 from scratchnn.creation import cat, concatenate, maximum, ones, rand, randn, stack, where, zeros
 from scratchnn.errors import DataFormatError, ModelFormatError, ShapeError
@@ -8,9 +9,13 @@ from scratchnn.grad_mode import enable_grad, is_grad_enabled, no_grad
 from scratchnn.random import manual_seed
 from scratchnn.tensor import Tensor, tensor
 
+F = functional
+
 __version__ = "0.1.0"
 
 __all__ = [
+    "F",
+    "functional",
     "DataFormatError",
     "ModelFormatError",
     "ShapeError",
