@@ -1,0 +1,147 @@
+"""Pooling over (N, C, H, W): max, average and adaptive average, by loops over kernel offsets.
+
+Each kernel offset (i, j) is one strided view of the padded input holding that offset of every
+window, so a k x k pool is k*k whole-array steps, never a loop over pixels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scratchnn.function import Function
+from scratchnn.ops.conv import Padding, Pair, crop, output_size, pad, windows
+
+
+def _geometry(
+    shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair, dilation: Pair, ceil_mode
+) -> tuple[Pair, Padding]:
+    """Output size and the padding (extended on the far side for ceil_mode's last window)."""
+    out, pads = [], []
+    for size, k, s, p, d in zip(shape[2:], kernel, stride, padding, dilation):
+        n = output_size(size, k, s, (p, p), d, ceil_mode)
+        reach = (n - 1) * s + d * (k - 1) + 1
+        out.append(n)
+        pads.append((p, max(p, reach - size - p)))
+    return (out[0], out[1]), (pads[0], pads[1])
+
+
+def _offsets(kernel: Pair):
+    """Kernel offsets (i, j) in row-major order, the order PyTorch scans a window."""
+    return [(i, j) for i in range(kernel[0]) for j in range(kernel[1])]
+
+
+class MaxPool2d(Function):
+    """y = max of each window (padding counts as -inf);  dx = dy routed to the window's first
+    maximum (NaN counts as the maximum, as in PyTorch)."""
+
+    def forward(
+        self,
+        x,
+        *,
+        kernel: Pair,
+        stride: Pair,
+        padding: Pair,
+        dilation: Pair = (1, 1),
+        ceil_mode: bool = False,
+    ):
+        out, self.padding = _geometry(x.shape, kernel, stride, padding, dilation, ceil_mode)
+        padded = pad(x, self.padding, value=-np.inf)
+        view = windows(padded, kernel, stride, dilation, out)
+        best = view[:, :, 0, 0].copy()
+        where = np.zeros(best.shape, dtype=np.min_scalar_type(kernel[0] * kernel[1] - 1))
+        for index, (i, j) in enumerate(_offsets(kernel)[1:], start=1):
+            candidate = view[:, :, i, j]
+            better = ~(candidate <= best)  # larger, or NaN
+            np.copyto(best, candidate, where=better)
+            where[better] = index
+        self.where, self.padded_shape, self.input_hw = where, padded.shape, x.shape[2:]
+        self.kernel, self.stride, self.dilation = kernel, stride, dilation
+        return best
+
+    def backward(self, grad):
+        dpadded = np.zeros(self.padded_shape, dtype=grad.dtype)
+        view = windows(dpadded, self.kernel, self.stride, self.dilation, grad.shape[2:], True)
+        zero = np.zeros((), dtype=grad.dtype)
+        for index, (i, j) in enumerate(_offsets(self.kernel)):
+            view[:, :, i, j] += np.where(self.where == index, grad, zero)
+        return (crop(dpadded, self.padding, self.input_hw),)
+
+
+def _window_counts(size: int, out: int, kernel: int, stride: int, padding: int, with_pad: bool):
+    """How many elements each window along one axis averages (PyTorch's rule)."""
+    start = np.arange(out) * stride - padding
+    end = np.minimum(start + kernel, size + padding)
+    if with_pad:
+        return end - start
+    return np.minimum(end, size) - np.maximum(start, 0)
+
+
+class AvgPool2d(Function):
+    """y = sum of each window / window size (with or without its padding);
+    dx = dy / window size spread over the window."""
+
+    def forward(
+        self,
+        x,
+        *,
+        kernel: Pair,
+        stride: Pair,
+        padding: Pair,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+    ):
+        one = (1, 1)
+        out, self.padding = _geometry(x.shape, kernel, stride, padding, one, ceil_mode)
+        counts = [
+            _window_counts(size, n, k, s, p, count_include_pad)
+            for size, n, k, s, p in zip(x.shape[2:], out, kernel, stride, padding)
+        ]
+        self.scale = (1.0 / np.outer(*counts)).astype(x.dtype)
+        padded = pad(x, self.padding)
+        view = windows(padded, kernel, stride, one, out)
+        total = view[:, :, 0, 0].copy()
+        for i, j in _offsets(kernel)[1:]:
+            total += view[:, :, i, j]
+        self.padded_shape, self.input_hw, self.kernel, self.stride = (
+            padded.shape,
+            x.shape[2:],
+            kernel,
+            stride,
+        )
+        total *= self.scale
+        return total
+
+    def backward(self, grad):
+        dpadded = np.zeros(self.padded_shape, dtype=grad.dtype)
+        view = windows(dpadded, self.kernel, self.stride, (1, 1), grad.shape[2:], True)
+        share = grad * self.scale
+        for i, j in _offsets(self.kernel):
+            view[:, :, i, j] += share
+        return (crop(dpadded, self.padding, self.input_hw),)
+
+
+def _adaptive_matrix(size: int, out: int, dtype) -> np.ndarray:
+    """(out, size) averaging matrix: row k averages [floor(k*size/out), ceil((k+1)*size/out))."""
+    k = np.arange(out)
+    start = (k * size) // out
+    end = -((-(k + 1) * size) // out)
+    columns = np.arange(size)
+    inside = (columns >= start[:, None]) & (columns < end[:, None])
+    return (inside / (end - start)[:, None]).astype(dtype)
+
+
+class AdaptiveAvgPool2d(Function):
+    """y = x_flat @ P^T with P = kron(A_h, A_w), A rows averaging PyTorch's adaptive windows;
+    dx = dy_flat @ P."""
+
+    def forward(self, x, *, output_size: Pair):
+        n, c, h, w = x.shape
+        rows = _adaptive_matrix(h, output_size[0], x.dtype)
+        cols = _adaptive_matrix(w, output_size[1], x.dtype)
+        self.matrix, self.shape = np.kron(rows, cols), x.shape
+        y = x.reshape(n * c, h * w) @ self.matrix.T
+        return y.reshape(n, c, *output_size)
+
+    def backward(self, grad):
+        n, c = grad.shape[:2]
+        return ((grad.reshape(n * c, -1) @ self.matrix).reshape(self.shape),)
