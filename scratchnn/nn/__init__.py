@@ -1,5 +1,6 @@
 """Layers, activations, losses and initialisers built on scratchnn's ops."""
 
+from scratchnn.nn import utils
 from scratchnn.nn.activation import (
     ELU,
     GELU,
@@ -23,6 +24,7 @@ from scratchnn.nn.loss import (
 from scratchnn.nn.module import Module, Parameter
 
 __all__ = [
+    "utils",
     "BCELoss",
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",
