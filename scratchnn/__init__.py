@@ -6,6 +6,7 @@ from scratchnn.backend import get_default_dtype, set_default_dtype
 from scratchnn.creation import cat, concatenate, maximum, ones, rand, randn, stack, where, zeros
 from scratchnn.errors import DataFormatError, ModelFormatError, ShapeError
 from scratchnn.grad_mode import enable_grad, is_grad_enabled, no_grad
+from scratchnn.io import load, save
 from scratchnn.random import manual_seed
 from scratchnn.tensor import Tensor, tensor
 
@@ -14,6 +15,8 @@ F = functional
 __version__ = "0.1.0"
 
 __all__ = [
+    "load",
+    "save",
     "F",
     "functional",
     "DataFormatError",

@@ -1,6 +1,6 @@
 """Layers, activations, losses and initialisers built on scratchnn's ops."""
 
-from scratchnn.nn import utils
+from scratchnn.nn import init, utils
 from scratchnn.nn.activation import (
     ELU,
     GELU,
@@ -13,6 +13,10 @@ from scratchnn.nn.activation import (
     Softplus,
     Tanh,
 )
+from scratchnn.nn.containers import ModuleList, Sequential
+from scratchnn.nn.dropout import Dropout
+from scratchnn.nn.flatten import Flatten
+from scratchnn.nn.linear import Linear
 from scratchnn.nn.loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -24,6 +28,12 @@ from scratchnn.nn.loss import (
 from scratchnn.nn.module import Module, Parameter
 
 __all__ = [
+    "Dropout",
+    "Flatten",
+    "Linear",
+    "ModuleList",
+    "Sequential",
+    "init",
     "utils",
     "BCELoss",
     "BCEWithLogitsLoss",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
 
 import numpy as np
 
+from scratchnn.nn.shapes import ShapePattern
 from scratchnn.tensor import Tensor
 
 
@@ -27,9 +28,15 @@ class Module:
 
     Subclasses set parameters and sub-modules as attributes in __init__ and define forward().
     `config()` returns the constructor arguments, so save/load can rebuild the layer by name.
+    `output_shape()` (or `shape_preserving = True`) lets Sequential check shapes when it is built.
     """
 
     registry: dict[str, type[Module]] = {}
+    #: True for layers whose output has their input's shape (activations, dropout).
+    shape_preserving: ClassVar[bool] = False
+    #: True for containers: their children are saved with the model and given back to
+    #: `from_config` on load, instead of being built by the constructor.
+    rebuild_children: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -44,12 +51,15 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"call Module.__init__() in {type(self).__name__}.__init__ first")
+        keep_buffer = name in self._buffers and not isinstance(value, (Parameter, Module))
         for table in (self._parameters, self._modules, self._buffers):
             table.pop(name, None)
         if isinstance(value, Parameter):
             self._parameters[name] = value
         elif isinstance(value, Module):
             self._modules[name] = value
+        elif keep_buffer:
+            self._buffers[name] = True
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
@@ -152,10 +162,44 @@ class Module:
                 raise ShapeError(f"{name}: model has shape {target.shape}, state has {array.shape}")
             target[...] = array
 
+    # ----- shapes -----------------------------------------------------------------------
+    def output_shape(self, input_shape: ShapePattern) -> ShapePattern:
+        """The shape pattern (see scratchnn.nn.shapes) this layer makes of input_shape.
+
+        Raise ShapeError (SizeMismatch for one wrong size) when the input cannot fit. The
+        default knows its input's shape for shape-preserving layers and nothing otherwise
+        (None), so unknown layers never block a model; checking resumes after them.
+        """
+        return input_shape if self.shape_preserving else None
+
+    def summary(
+        self,
+        input_shape: tuple[int, ...],
+        dtype=None,
+        print_fn: Callable[[str], Any] | None = print,
+    ) -> str:
+        """Print and return a table of layers, output shapes and parameter counts.
+
+        `input_shape` is the shape of ONE sample, without the batch axis (e.g. `(784,)` or
+        `(1, 28, 28)`); a dry run on a batch of zeros in eval mode finds the shapes. `print_fn`
+        receives the text (e.g. a logger's info); None only returns it.
+        """
+        from scratchnn.nn.summary import summary
+
+        text = summary(self, input_shape, dtype=dtype)
+        if print_fn is not None:
+            print_fn(text)
+        return text
+
     # ----- description ------------------------------------------------------------------
     def config(self) -> dict[str, Any]:
         """Constructor arguments that rebuild this module (JSON-serialisable)."""
         return {}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], children: dict[str, Module]) -> Module:
+        """Rebuild a module from config(); containers (rebuild_children) also adopt children."""
+        return cls(**config)
 
     def extra_repr(self) -> str:
         return ", ".join(f"{k}={v}" for k, v in self.config().items())
