@@ -16,7 +16,7 @@ def adagrad_update(
     eps: float,
 ) -> None:
     """s = s + g²;  θ -= lr · g / (√s + ε), in place (lr already decayed by the caller)."""
-    np.multiply(grad, grad, out=tmp)
+    np.square(grad, out=tmp)
     state_sum += tmp
     np.sqrt(state_sum, out=tmp)
     tmp += eps

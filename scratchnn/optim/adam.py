@@ -31,7 +31,7 @@ def adam_update(
     np.multiply(grad, 1.0 - beta1, out=tmp)
     exp_avg += tmp
     exp_avg_sq *= beta2
-    np.multiply(grad, grad, out=tmp)
+    np.square(grad, out=tmp)
     tmp *= 1.0 - beta2
     exp_avg_sq += tmp
     if max_exp_avg_sq is not None:

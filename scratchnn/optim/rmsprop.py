@@ -22,7 +22,7 @@ def rmsprop_update(
     """v = α v + (1-α) g²;  d = √(v - ḡ²) + ε with ḡ = α ḡ + (1-α) g (centered) else √v + ε;
     b = μ b + g/d, θ -= lr b (momentum) else θ -= lr g/d, in place."""
     square_avg *= alpha
-    np.multiply(grad, grad, out=tmp)
+    np.square(grad, out=tmp)
     tmp *= 1.0 - alpha
     square_avg += tmp
     if grad_avg is not None:
