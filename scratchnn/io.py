@@ -153,7 +153,7 @@ def _write(
         raise TypeError(f"metadata must be a dict, got {type(metadata).__name__}")
     fields = {"format": FORMAT, "version": VERSION, "kind": kind, **header}
     fields["metadata"] = _dumps(metadata or {}, "the metadata")
-    tensors = {name: np.ascontiguousarray(array) for name, array in arrays.items()}
+    tensors = {name: np.asarray(array, order="C") for name, array in arrays.items()}
     _write_atomically(os.fspath(path), safetensors.numpy.save(tensors, metadata=fields))
 
 

@@ -24,6 +24,7 @@ class Block(nn.Module):
             *(nn.Linear(a, b) for a, b in zip(self.sizes[:-1], self.sizes[1:]))
         )
         self.register_buffer("offset", np.arange(self.sizes[-1], dtype=np.float32))
+        self.register_buffer("calls", np.zeros((), np.int64))
 
     def forward(self, x):
         return self.layers(x) * self.scale + self.offset
@@ -135,13 +136,30 @@ def test_metadata_must_be_json(path):
 def test_user_layers_with_config_and_buffers_round_trip(path, rng):
     model = nn.Sequential({"block": Block([4, 5, 2], scale=0.5), "out": nn.Linear(2, 1)})
     model.block.offset += 3
+    model.block.calls += 7
     sn.save(model, path)
     loaded = sn.load(path)
     assert isinstance(loaded.block, Block) and loaded.block.scale == 0.5
     np.testing.assert_array_equal(loaded.block.offset, model.block.offset)
+    assert loaded.block.calls.shape == () and loaded.block.calls == 7
     assert "block.offset" in dict(loaded.named_buffers())
     x = rng.standard_normal((3, 4)).astype(np.float32)
     np.testing.assert_array_equal(outputs(loaded, x), outputs(model, x))
+
+
+def test_tied_weights_are_stored_once_and_tied_again(path):
+    class Tied(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encode, self.decode = nn.Linear(3, 3, bias=False), nn.Linear(3, 3)
+            self.decode.weight = self.encode.weight
+
+    model = Tied()
+    sn.save(model, path)
+    assert sorted(safetensors.numpy.load_file(path)) == ["decode.bias", "encode.weight"]
+    loaded = sn.load(path)
+    assert loaded.decode.weight is loaded.encode.weight
+    np.testing.assert_array_equal(loaded.encode.weight.data, model.encode.weight.data)
 
 
 def test_file_is_plain_safetensors_with_pytorch_names(path, rng):
