@@ -80,6 +80,13 @@ def test_bad_layer_names(name):
         nn.Sequential({name: nn.ReLU()})
 
 
+def test_append_never_replaces_a_named_layer():
+    model = nn.Sequential({"0": nn.ReLU(), "2": nn.Tanh()})
+    with pytest.raises(ValueError, match="'2' cannot name"):
+        model.append(nn.Sigmoid())
+    assert [type(layer).__name__ for layer in model] == ["ReLU", "Tanh"]
+
+
 def test_only_modules_are_accepted():
     with pytest.raises(TypeError, match="holds Modules"):
         nn.Sequential(nn.ReLU(), lambda x: x)

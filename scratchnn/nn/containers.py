@@ -70,7 +70,7 @@ class Sequential(ModuleList):
     def _add(self, name: str, module: Module) -> None:
         if not isinstance(module, Module):
             raise TypeError(f"Sequential holds Modules, got {type(module).__name__}")
-        if not name or "." in name or (name not in self._modules and hasattr(self, name)):
+        if not name or "." in name or hasattr(self, name):
             raise ValueError(f"{name!r} cannot name a Sequential layer")
         setattr(self, name, module)
 
