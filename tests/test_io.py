@@ -148,13 +148,13 @@ def test_user_layers_with_config_and_buffers_round_trip(path, rng):
 
 
 def test_tied_weights_are_stored_once_and_tied_again(path):
-    class Tied(nn.Module):
+    class TiedPair(nn.Module):
         def __init__(self) -> None:
             super().__init__()
             self.encode, self.decode = nn.Linear(3, 3, bias=False), nn.Linear(3, 3)
             self.decode.weight = self.encode.weight
 
-    model = Tied()
+    model = TiedPair()
     sn.save(model, path)
     assert sorted(safetensors.numpy.load_file(path)) == ["decode.bias", "encode.weight"]
     loaded = sn.load(path)
