@@ -56,6 +56,10 @@ class Trainer:
     def train_epoch(self, loader: DataLoader, progress: EpochProgress) -> dict[str, float]:
         """One pass over the loader; returns mean loss (and accuracy for classification)."""
         self.model.train()
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._train_batches(loader, progress)
+
+    def _train_batches(self, loader: DataLoader, progress: EpochProgress) -> dict[str, float]:
         total_loss, correct, seen, classify = 0.0, 0, 0, None
         for inputs, targets in loader:
             outputs = self.model(Tensor(inputs))
