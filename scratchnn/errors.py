@@ -11,3 +11,15 @@ class ModelFormatError(ValueError):
 
 class DataFormatError(ValueError):
     """A data file that does not hold what its format promises (names the file and the place)."""
+
+
+class DatasetUnavailableError(OSError):
+    """A data set neither found on disk nor downloadable; the message lists the ways to get it."""
+
+    def __init__(self, reason: str, options: str = "") -> None:
+        super().__init__(f"{reason} {options}".strip())
+        self.reason = reason
+
+    def short(self) -> str:
+        """The reason alone, without the list of options."""
+        return self.reason
