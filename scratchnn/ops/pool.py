@@ -51,7 +51,8 @@ class MaxPool2d(Function):
         where = np.zeros(best.shape, dtype=np.min_scalar_type(kernel[0] * kernel[1] - 1))
         for index, (i, j) in enumerate(_offsets(kernel)[1:], start=1):
             candidate = view[:, :, i, j]
-            better = ~(candidate <= best)  # larger, or NaN
+            better = candidate > best
+            better |= np.isnan(candidate)
             np.copyto(best, candidate, where=better)
             where[better] = index
         self.where, self.padded_shape, self.input_hw = where, padded.shape, x.shape[2:]

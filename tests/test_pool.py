@@ -1,0 +1,176 @@
+"""MaxPool2d, AvgPool2d, AdaptiveAvgPool2d: gradient checks, PyTorch parity (ties, padding,
+ceil_mode, dilation), dtypes, shape errors, config and repr."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import scratchnn as sn
+from scratchnn.errors import ShapeError
+from scratchnn.gradcheck import gradcheck
+from scratchnn.nn.pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+
+# (kernel, stride, padding, dilation, ceil_mode, input (H, W))
+MAX_CASES = [
+    (2, None, 0, 1, False, (6, 6)),
+    (2, 2, 0, 1, False, (7, 5)),
+    (3, 2, 1, 1, False, (7, 8)),
+    (3, 2, 1, 1, True, (8, 8)),
+    ((3, 2), (2, 1), (1, 1), (2, 1), False, (9, 7)),
+    (3, 3, 1, 2, True, (7, 9)),
+    (2, 1, 0, 1, False, (3, 4)),
+]
+# (kernel, stride, padding, ceil_mode, count_include_pad, input (H, W))
+AVG_CASES = [
+    (2, None, 0, False, True, (6, 6)),
+    (3, 2, 1, False, True, (7, 8)),
+    (3, 2, 1, False, False, (7, 8)),
+    (3, 2, 1, True, True, (8, 8)),
+    (3, 2, 1, True, False, (6, 7)),
+    ((2, 3), (1, 2), (1, 1), False, False, (5, 6)),
+    (2, 3, 0, True, True, (7, 5)),
+]
+ADAPTIVE_CASES = [((7, 7), 3), ((5, 9), (2, 4)), ((6, 6), 1), ((4, 4), (6, 5)), ((5, 7), (None, 3))]
+
+
+def smooth_distinct(shape, rng):
+    """Values far enough apart that finite differences never swap a window's maximum."""
+    values = rng.permutation(np.prod(shape)).astype(np.float64) * 0.1
+    return values.reshape(shape)
+
+
+def max_pool(case):
+    k, s, p, d, c, _ = case
+    return MaxPool2d(k, stride=s, padding=p, dilation=d, ceil_mode=c)
+
+
+def avg_pool(case):
+    k, s, p, c, cip, _ = case
+    return AvgPool2d(k, stride=s, padding=p, ceil_mode=c, count_include_pad=cip)
+
+
+@pytest.mark.parametrize("case", MAX_CASES, ids=str)
+def test_gradcheck_max_pool(case, rng):
+    gradcheck(max_pool(case), smooth_distinct((2, 2, *case[-1]), rng))
+
+
+@pytest.mark.parametrize("case", AVG_CASES, ids=str)
+def test_gradcheck_avg_pool(case, rng):
+    gradcheck(avg_pool(case), rng.standard_normal((2, 2, *case[-1])))
+
+
+@pytest.mark.parametrize("size, out", ADAPTIVE_CASES, ids=str)
+def test_gradcheck_adaptive_avg_pool(size, out, rng):
+    gradcheck(AdaptiveAvgPool2d(out), rng.standard_normal((2, 2, *size)))
+
+
+def compare_with_torch(layer, torch_fn, x_np, rng):
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor(x_np, requires_grad=True)
+    ty = torch_fn(tx)
+    g_np = rng.standard_normal(tuple(ty.shape))
+    ty.backward(torch.tensor(g_np))
+    x = sn.Tensor(x_np, requires_grad=True, dtype=np.float64)
+    y = layer(x)
+    y.backward(g_np)
+    assert y.shape == tuple(ty.shape)
+    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+@pytest.mark.parametrize("case", MAX_CASES, ids=str)
+def test_max_pool_matches_torch(case, batch, rng):
+    torch = pytest.importorskip("torch")
+    k, s, p, d, c, size = case
+    reference = torch.nn.MaxPool2d(k, stride=s, padding=p, dilation=d, ceil_mode=c)
+    compare_with_torch(max_pool(case), reference, rng.standard_normal((batch, 2, *size)), rng)
+
+
+def test_max_pool_ties_send_the_gradient_to_the_first_maximum_like_torch(rng):
+    torch = pytest.importorskip("torch")
+    x = rng.integers(0, 3, size=(2, 3, 6, 7)).astype(np.float64)  # many ties
+    compare_with_torch(MaxPool2d(2), torch.nn.MaxPool2d(2), x, rng)
+    compare_with_torch(MaxPool2d(3, 1, 1), torch.nn.MaxPool2d(3, 1, 1), x, rng)
+    layer = MaxPool2d(2)
+    ones = sn.Tensor(np.ones((1, 1, 2, 2)), requires_grad=True, dtype=np.float64)
+    layer(ones).sum().backward()
+    np.testing.assert_array_equal(ones.grad[0, 0], [[1, 0], [0, 0]])
+
+
+def test_max_pool_propagates_nan_like_torch(rng):
+    x = np.arange(16, dtype=np.float64).reshape(1, 1, 4, 4)
+    x[0, 0, 0, 1] = x[0, 0, 1, 0] = x[0, 0, 3, 3] = np.nan
+    y = MaxPool2d(2)(sn.Tensor(x, dtype=np.float64)).data
+    assert np.isnan(y[0, 0, 0, 0]) and np.isnan(y[0, 0, 1, 1]) and not np.isnan(y[0, 0, 0, 1])
+    torch = pytest.importorskip("torch")
+    compare_with_torch(MaxPool2d(2), torch.nn.MaxPool2d(2), x, rng)
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+@pytest.mark.parametrize("case", AVG_CASES, ids=str)
+def test_avg_pool_matches_torch(case, batch, rng):
+    torch = pytest.importorskip("torch")
+    k, s, p, c, cip, size = case
+    reference = torch.nn.AvgPool2d(k, stride=s, padding=p, ceil_mode=c, count_include_pad=cip)
+    compare_with_torch(avg_pool(case), reference, rng.standard_normal((batch, 2, *size)), rng)
+
+
+@pytest.mark.parametrize("size, out", ADAPTIVE_CASES, ids=str)
+def test_adaptive_avg_pool_matches_torch(size, out, rng):
+    torch = pytest.importorskip("torch")
+    reference = torch.nn.AdaptiveAvgPool2d(out)
+    compare_with_torch(AdaptiveAvgPool2d(out), reference, rng.standard_normal((2, 3, *size)), rng)
+
+
+@pytest.mark.parametrize(
+    "layer", [MaxPool2d(2), AvgPool2d(3, 1, 1), AdaptiveAvgPool2d(2)], ids=lambda m: repr(m)
+)
+def test_float32_in_float32_out_and_unbatched_input(layer, rng):
+    x = sn.Tensor(rng.standard_normal((2, 3, 6, 6)).astype(np.float32), requires_grad=True)
+    y = layer(x)
+    y.sum().backward()
+    assert y.dtype == np.float32 and x.grad.dtype == np.float32
+    single = layer(sn.Tensor(x.data[0]))
+    np.testing.assert_allclose(single.data, y.data[0])
+
+
+def test_shape_errors_name_the_layer_and_the_shape():
+    with pytest.raises(ShapeError, match=r"MaxPool2d\(kernel_size=2.*\(8, 784\)"):
+        MaxPool2d(2)(sn.zeros(8, 784))
+    with pytest.raises(ShapeError, match="too small"):
+        MaxPool2d(3)(sn.zeros(1, 1, 2, 2))
+    with pytest.raises(ShapeError, match="AdaptiveAvgPool2d"):
+        AdaptiveAvgPool2d(1)(sn.zeros(3, 4))
+    with pytest.raises(ValueError, match="half"):
+        MaxPool2d(2, padding=2)
+
+
+def test_output_shape_patterns():
+    assert MaxPool2d(2).output_shape((None, 6, 28, 28)) == (None, 6, 14, 14)
+    assert AvgPool2d(3, 2, 1, ceil_mode=True).output_shape((4, 3, 8, None)) == (4, 3, 5, None)
+    assert AdaptiveAvgPool2d((1, None)).output_shape((None, 16, 5, 7)) == (None, 16, 1, 7)
+    assert AdaptiveAvgPool2d(1).output_shape(None) == (..., None, 1, 1)
+
+
+def test_config_rebuilds_and_repr_matches_torch():
+    layers = [
+        MaxPool2d(3, 2, 1, ceil_mode=True),
+        MaxPool2d((2, 3), dilation=(1, 2)),
+        AvgPool2d(2),
+        AvgPool2d((3, 3), 2, 1, count_include_pad=False),
+        AdaptiveAvgPool2d((None, 4)),
+    ]
+    for layer in layers:
+        config = json.loads(json.dumps(layer.config()))
+        assert type(layer)(**config).config() == config
+    torch = pytest.importorskip("torch")
+    assert repr(MaxPool2d(2)) == repr(torch.nn.MaxPool2d(2))
+    assert repr(MaxPool2d(3, 2, 1, ceil_mode=True)) == repr(
+        torch.nn.MaxPool2d(3, 2, 1, ceil_mode=True)
+    )
+    assert repr(AvgPool2d(2)) == repr(torch.nn.AvgPool2d(2))
+    assert repr(AdaptiveAvgPool2d((None, 4))) == repr(torch.nn.AdaptiveAvgPool2d((None, 4)))
