@@ -127,3 +127,11 @@ def test_manual_seed_repeats_random_tensors():
     a = sn.randn(4, 4).data
     sn.manual_seed(3)
     np.testing.assert_array_equal(a, sn.randn(4, 4).data)
+
+
+def test_one_element_tensor_converts_and_formats_like_a_number():
+    loss = sn.Tensor([[0.123456]])
+    assert float(loss) == pytest.approx(0.123456) and int(sn.Tensor(3.7)) == 3
+    assert f"{loss:.3f}" == "0.123"
+    with pytest.raises(ValueError):
+        float(sn.Tensor([1.0, 2.0]))
