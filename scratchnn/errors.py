@@ -18,7 +18,7 @@ class DatasetUnavailableError(OSError):
 
     def __init__(self, reason: str, options: str = "") -> None:
         super().__init__(f"{reason} {options}".strip())
-        self.reason = reason
+        self.reason, self.options = reason, options
 
     def short(self) -> str:
         """The reason alone, without the list of options."""
