@@ -27,6 +27,16 @@ CASES = [
         lambda x: F.leaky_relu(x, 0.2),
         lambda torch, x: torch.nn.functional.leaky_relu(x, 0.2),
     ),
+    (
+        "leaky_relu_1.5",
+        lambda x: F.leaky_relu(x, 1.5),
+        lambda torch, x: torch.nn.functional.leaky_relu(x, 1.5),
+    ),
+    (
+        "leaky_relu_-0.3",
+        lambda x: F.leaky_relu(x, -0.3),
+        lambda torch, x: torch.nn.functional.leaky_relu(x, -0.3),
+    ),
     ("elu", F.elu, lambda torch, x: torch.nn.functional.elu(x)),
     ("elu_0.7", lambda x: F.elu(x, alpha=0.7), lambda t, x: t.nn.functional.elu(x, alpha=0.7)),
     ("gelu", F.gelu, lambda torch, x: torch.nn.functional.gelu(x)),
@@ -127,6 +137,28 @@ def test_logits_of_1000_stay_finite_and_match_torch(name, function, torch_functi
         y.sum().backward() if name == "identity" else (y * y).sum().backward()
     assert np.isfinite(y.data).all() and np.isfinite(x.grad).all()
     compare_with_torch(function, torch_function, EXTREME)
+
+
+@pytest.mark.parametrize(("name", "function", "torch_function"), CASES, ids=IDS)
+def test_kinks_and_non_finite_values_match_torch(name, function, torch_function) -> None:
+    x = np.array([[0.0, -0.0, 1e-300, -1e-300], [np.inf, -np.inf, np.nan, 2.0]])
+    if name.startswith(("softmax", "log_softmax")):
+        x = x[:1].T if "axis0" in name else x[:1]  # the finite values, along the softmax axis
+    torch = pytest.importorskip("torch")
+    with np.errstate(invalid="ignore"):  # -inf * 0 in GELU gives NaN, as in PyTorch
+        ours = function(Tensor(x, dtype=np.float64)).data
+    theirs = torch_function(torch, torch.from_numpy(x)).numpy()
+    np.testing.assert_array_equal(ours, theirs)
+    if np.isfinite(x).all():
+        compare_with_torch(function, torch_function, x)
+
+
+def test_elementwise_activations_take_0_d_tensors() -> None:
+    for name, function, _ in CASES:
+        if not name.startswith(("softmax", "log_softmax")):
+            x = Tensor(np.array(-0.5), requires_grad=True, dtype=np.float64)
+            function(x).backward()
+            assert x.grad.shape == (), name
 
 
 # ----- dtypes ---------------------------------------------------------------------------------

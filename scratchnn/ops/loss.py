@@ -11,7 +11,7 @@ import numpy as np
 
 from scratchnn.errors import ShapeError
 from scratchnn.function import Function
-from scratchnn.ops.activation import _shifted_exp, _sigmoid
+from scratchnn.ops.activation import _shifted_exp, _sigmoid, _sum_keepdims
 
 REDUCTIONS = ("mean", "sum", "none")
 _BCE_EPSILON = 9.999999960041972e-13  # PyTorch's floor for p (1 - p): 1e-12 rounded to float32
@@ -169,7 +169,7 @@ class BinaryCrossEntropyWithLogits(_ElementwiseLoss):
     name = "binary_cross_entropy_with_logits"
 
     def losses(self, x, target, pos_weight=None):
-        softplus = np.abs(x)
+        softplus = np.abs(x, out=np.empty_like(x))  # an array even for 0-d x, for out= below
         np.negative(softplus, out=softplus)
         np.exp(softplus, out=softplus)
         np.log1p(softplus, out=softplus)
@@ -228,7 +228,7 @@ class CrossEntropy(Function):
         loss = np.squeeze(np.log(self.s), axis)
         if eps:
             loss -= (1.0 - eps) * shifted[self.index]
-            loss -= (eps / x.shape[axis]) * shifted.sum(axis=axis)
+            loss -= (eps / x.shape[axis]) * np.squeeze(_sum_keepdims(shifted, axis), axis)
         else:
             loss -= shifted[self.index]
         self.count = loss.size
@@ -263,8 +263,7 @@ class CrossEntropyWithProbabilities(Function):
         log_p -= np.log(self.s)
         self.log_p = log_p
         self.q = target * (1.0 - eps) + eps / x.shape[axis] if eps else target
-        loss = self.q * log_p
-        loss = -loss.sum(axis=axis)
+        loss = -np.squeeze(_sum_keepdims(self.q * log_p, axis), axis)
         self.count = loss.size
         return _reduce(loss, reduction)
 
@@ -274,7 +273,7 @@ class CrossEntropyWithProbabilities(Function):
         need_x, need_target = self.needs_input_grad
         dx = dt = None
         if need_x:
-            dx = self.e * (self.q.sum(axis=self.axis, keepdims=True) * per_row / self.s)
+            dx = self.e * (_sum_keepdims(self.q, self.axis) * per_row / self.s)
             dx -= self.q * per_row
         if need_target:
             dt = self.log_p * ((self.smoothing - 1.0) * per_row)
