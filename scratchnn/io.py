@@ -134,7 +134,7 @@ def load_checkpoint(path: PathLike, model: Module | None = None, optimizer=None)
 def architecture(module: Module) -> dict[str, Any]:
     """{"type": class name, "config": config(), "children": {name: architecture(child)}}."""
     return {
-        "type": type(module).__name__,
+        "type": type(module).type_name(),
         "config": module.config(),
         "children": {name: architecture(child) for name, child in module.named_children()},
     }

@@ -306,7 +306,7 @@ def test_config_that_does_not_rebuild(path):
         sn.load(path)
 
     sn.save(NeedsArguments(3), path)
-    with pytest.raises(sn.ModelFormatError, match="cannot rebuild model as NeedsArguments"):
+    with pytest.raises(sn.ModelFormatError, match=r"cannot rebuild model as \S*NeedsArguments"):
         sn.load(path)
 
 

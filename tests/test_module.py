@@ -98,7 +98,16 @@ def test_load_state_dict_copies_in_place_and_keeps_dtype():
 def test_every_subclass_is_registered_by_name():
     assert nn.Module.registry["Linear"] is nn.Linear
     assert nn.Module.registry["Sequential"] is nn.Sequential
-    assert nn.Module.registry["Tied"] is Tied
+    assert nn.Module.registry[Tied.type_name()] is Tied
+    assert Tied.type_name().endswith(".Tied") and nn.Linear.type_name() == "Linear"
+
+
+def test_a_user_class_with_a_library_name_does_not_replace_the_library_layer():
+    class Linear(nn.Module):
+        pass
+
+    assert nn.Module.registry["Linear"] is nn.Linear
+    assert nn.Module.registry[Linear.type_name()] is Linear
     rebuilt = nn.Linear.from_config(nn.Linear(3, 2, bias=False).config(), {})
     assert rebuilt.bias is None and rebuilt.weight.shape == (2, 3)
 

@@ -123,7 +123,7 @@ def test_matmul(shapes):
     gradcheck(lambda a, b: a @ b, arr(*shapes[0]), arr(*shapes[1]))
 
 
-@pytest.mark.parametrize("x_shape", [(5, 3), (2, 4, 3)], ids=str)
+@pytest.mark.parametrize("x_shape", [(3,), (5, 3), (2, 4, 3)], ids=str)
 def test_fused_linear(x_shape):
     from scratchnn.ops.linalg import Linear
 

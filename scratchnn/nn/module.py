@@ -40,7 +40,14 @@ class Module:
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
-        Module.registry[cls.__name__] = cls
+        Module.registry[cls.type_name()] = cls
+
+    @classmethod
+    def type_name(cls) -> str:
+        """The name saved files use: bare for scratchnn's layers, module-qualified for others."""
+        if cls.__module__.startswith("scratchnn."):
+            return cls.__name__
+        return f"{cls.__module__}.{cls.__qualname__}"
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})

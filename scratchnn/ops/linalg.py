@@ -46,7 +46,7 @@ class Linear(Function):
         needs = self.needs_input_grad
         x = self.x
         dx = grad @ self.weight if needs[0] else None
-        if x.ndim > 2:
+        if x.ndim != 2:
             x = x.reshape(-1, x.shape[-1])
             grad = grad.reshape(-1, grad.shape[-1])
         dw = grad.T @ x if needs[1] else None
