@@ -158,7 +158,7 @@ def test_wrong_channels_is_a_shape_error_naming_layer_and_shapes():
 def test_output_shape_patterns_check_channels_at_build_time():
     conv = Conv2d(3, 8, 3, stride=2, padding=1)
     assert conv.output_shape((None, 3, 32, 31)) == (None, 8, 16, 16)
-    assert conv.output_shape(None) == (..., 8, None, None)
+    assert conv.output_shape(None) == (None, 8, None, None)
     assert Conv1d(2, 4, 3).output_shape((5, 2, 10)) == (5, 4, 8)
     with pytest.raises(ShapeError, match="input channels"):
         Conv2d(6, 16, 5).output_shape((..., 8, None, None))

@@ -153,7 +153,7 @@ def test_output_shape_patterns():
     assert MaxPool2d(2).output_shape((None, 6, 28, 28)) == (None, 6, 14, 14)
     assert AvgPool2d(3, 2, 1, ceil_mode=True).output_shape((4, 3, 8, None)) == (4, 3, 5, None)
     assert AdaptiveAvgPool2d((1, None)).output_shape((None, 16, 5, 7)) == (None, 16, 1, 7)
-    assert AdaptiveAvgPool2d(1).output_shape(None) == (..., None, 1, 1)
+    assert AdaptiveAvgPool2d(1).output_shape(None) == (None, None, 1, 1)
 
 
 def test_config_rebuilds_and_repr_matches_torch():
@@ -174,3 +174,14 @@ def test_config_rebuilds_and_repr_matches_torch():
     )
     assert repr(AvgPool2d(2)) == repr(torch.nn.AvgPool2d(2))
     assert repr(AdaptiveAvgPool2d((None, 4))) == repr(torch.nn.AdaptiveAvgPool2d((None, 4)))
+
+
+def test_sequential_finds_a_wrong_linear_after_global_pooling_at_build_time():
+    from scratchnn import nn
+
+    with pytest.raises(ShapeError, match="Linear"):
+        nn.Sequential(
+            nn.Conv2d(1, 4, 3), MaxPool2d(2), AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(5, 3)
+        )
+    with pytest.raises(ShapeError, match="channels"):
+        nn.Sequential(nn.Conv2d(1, 6, 5), MaxPool2d(2), nn.Conv2d(3, 16, 5))

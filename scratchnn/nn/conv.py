@@ -35,10 +35,11 @@ def spatial_output_shape(
     spatial: int = 2,
 ) -> ShapePattern:
     """Pattern of an (N, C, *spatial) or (C, *spatial) layer's output: `channels` channels (None:
-    unknown) and size(axis, n) along each known spatial axis; ShapeError for a wrong rank."""
+    unknown) and size(axis, n) along each known spatial axis; ShapeError for a wrong rank.
+    Knowing nothing of the input, the output is taken to be batched: (None, channels, ?...)."""
     unknown = (..., channels, *(None,) * spatial)
     if input_shape is None:
-        return unknown
+        return (None, *unknown[1:])
     open_front = len(input_shape) > 0 and input_shape[0] is Ellipsis
     known = input_shape[1:] if open_front else input_shape
     if len(known) < spatial + 1 and open_front:
