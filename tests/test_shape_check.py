@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -33,12 +35,10 @@ def test_mismatch_is_reported_when_the_model_is_built():
     assert isinstance(info.value, ValueError)
 
 
-@pytest.mark.skipif(
-    not nn.ReLU.shape_preserving, reason="ReLU does not declare shape_preserving = True"
-)
-def test_activations_pass_the_feature_size_through():
-    with pytest.raises(sn.ShapeError, match=f"layer 2 .* but layer 0 .*{L784}.* produces 128"):
-        nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(64, 10))
+@pytest.mark.parametrize("activation", [nn.ReLU, nn.Sigmoid, nn.Tanh, nn.GELU, nn.Identity])
+def test_activations_pass_the_feature_size_through(activation):
+    with pytest.raises(sn.ShapeError, match=f"layer 2 .* but layer 0 {re.escape(L784)} produces 128"):
+        nn.Sequential(nn.Linear(784, 128), activation(), nn.Linear(64, 10))
 
 
 def test_adjacent_layers_and_named_layers():

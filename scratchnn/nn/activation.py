@@ -9,21 +9,27 @@ from scratchnn.nn.module import Module
 from scratchnn.tensor import Tensor
 
 
-class Sigmoid(Module):
+class Activation(Module):
+    """Base of the elementwise and along-an-axis activations: the output has the input's shape."""
+
+    shape_preserving = True
+
+
+class Sigmoid(Activation):
     """y = 1 / (1 + e^-x)."""
 
     def forward(self, input: Tensor) -> Tensor:
         return F.sigmoid(input)
 
 
-class Tanh(Module):
+class Tanh(Activation):
     """y = tanh x."""
 
     def forward(self, input: Tensor) -> Tensor:
         return F.tanh(input)
 
 
-class ReLU(Module):
+class ReLU(Activation):
     """y = max(x, 0). `inplace` is accepted for PyTorch code; the output is always new."""
 
     def __init__(self, inplace: bool = False) -> None:
@@ -37,7 +43,7 @@ class ReLU(Module):
         return {"inplace": self.inplace}
 
 
-class LeakyReLU(Module):
+class LeakyReLU(Activation):
     """y = x where x > 0, else negative_slope * x."""
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
@@ -51,7 +57,7 @@ class LeakyReLU(Module):
         return {"negative_slope": self.negative_slope, "inplace": self.inplace}
 
 
-class ELU(Module):
+class ELU(Activation):
     """y = x where x > 0, else alpha * (e^x - 1)."""
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
@@ -65,7 +71,7 @@ class ELU(Module):
         return {"alpha": self.alpha, "inplace": self.inplace}
 
 
-class GELU(Module):
+class GELU(Activation):
     """y = x * Phi(x) (exact normal CDF), or its tanh approximation with approximate='tanh'."""
 
     def __init__(self, approximate: str = "none") -> None:
@@ -81,7 +87,7 @@ class GELU(Module):
         return {"approximate": self.approximate}
 
 
-class Softplus(Module):
+class Softplus(Activation):
     """y = log(1 + e^(beta x)) / beta, and x where beta x > threshold."""
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
@@ -95,7 +101,7 @@ class Softplus(Module):
         return {"beta": self.beta, "threshold": self.threshold}
 
 
-class _AlongDim(Module):
+class _AlongDim(Activation):
     """Base of the activations that normalise along one axis, `dim`."""
 
     def __init__(self, dim: int = -1) -> None:
@@ -120,7 +126,7 @@ class LogSoftmax(_AlongDim):
         return F.log_softmax(input, self.dim)
 
 
-class Identity(Module):
+class Identity(Activation):
     """y = x; extra constructor arguments are accepted and ignored, as in PyTorch."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
