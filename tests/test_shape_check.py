@@ -37,7 +37,9 @@ def test_mismatch_is_reported_when_the_model_is_built():
 
 @pytest.mark.parametrize("activation", [nn.ReLU, nn.Sigmoid, nn.Tanh, nn.GELU, nn.Identity])
 def test_activations_pass_the_feature_size_through(activation):
-    with pytest.raises(sn.ShapeError, match=f"layer 2 .* but layer 0 {re.escape(L784)} produces 128"):
+    with pytest.raises(
+        sn.ShapeError, match=f"layer 2 .* but layer 0 {re.escape(L784)} produces 128"
+    ):
         nn.Sequential(nn.Linear(784, 128), activation(), nn.Linear(64, 10))
 
 
