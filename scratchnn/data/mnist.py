@@ -87,10 +87,22 @@ def load_mnist(
             f"like {idx_file_names(split, 'images')[2]}) or {csv_file_name(split, kind)}"
         )
     images, labels = _read_csv(files[0]) if len(files) == 1 else _read_idx_pair(*files)
+    return _finish(images, labels, normalize, flatten)
+
+
+def load_mnist_csv(
+    path: str | os.PathLike, normalize: bool = True, flatten: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """(images, labels) from one Kaggle-style MNIST CSV file, shaped and scaled as load_mnist."""
+    return _finish(*_read_csv(Path(path)), normalize, flatten)
+
+
+def _finish(
+    images: np.ndarray, labels: np.ndarray, normalize: bool, flatten: bool
+) -> tuple[np.ndarray, np.ndarray]:
     images = to_unit(images) if normalize else images
-    return images.reshape(len(images), -1) if flatten else images.reshape(
-        -1, 1, *IMAGE_SIZE
-    ), labels
+    shape = (len(images), -1) if flatten else (len(images), 1, *IMAGE_SIZE)
+    return images.reshape(shape), labels
 
 
 def _read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
