@@ -31,8 +31,8 @@ def _offsets(kernel: Pair):
 
 
 class MaxPool2d(Function):
-    """y = max of each window (padding counts as -inf);  dx = dy routed to the window's first
-    maximum (NaN counts as the maximum, as in PyTorch)."""
+    """y = max of each window (padding counts as -inf, NaN propagates);  dx = dy routed to the
+    window's first maximum in row-major order (to its last element when the window holds NaN)."""
 
     def forward(
         self,
@@ -47,14 +47,16 @@ class MaxPool2d(Function):
         out, self.padding = _geometry(x.shape, kernel, stride, padding, dilation, ceil_mode)
         padded = pad(x, self.padding, value=-np.inf)
         view = windows(padded, kernel, stride, dilation, out)
+        offsets = _offsets(kernel)
         best = view[:, :, 0, 0].copy()
-        where = np.zeros(best.shape, dtype=np.min_scalar_type(kernel[0] * kernel[1] - 1))
-        for index, (i, j) in enumerate(_offsets(kernel)[1:], start=1):
-            candidate = view[:, :, i, j]
-            better = candidate > best
-            better |= np.isnan(candidate)
-            np.copyto(best, candidate, where=better)
-            where[better] = index
+        for i, j in offsets[1:]:
+            np.maximum(best, view[:, :, i, j], out=best)
+        # index of the first maximum = how many leading offsets all miss it
+        missed = view[:, :, 0, 0] != best
+        where = missed.astype(np.min_scalar_type(len(offsets) - 1))
+        for i, j in offsets[1:-1]:
+            missed &= view[:, :, i, j] != best
+            where += missed
         self.where, self.padded_shape, self.input_hw = where, padded.shape, x.shape[2:]
         self.kernel, self.stride, self.dilation = kernel, stride, dilation
         return best
@@ -62,9 +64,14 @@ class MaxPool2d(Function):
     def backward(self, grad):
         dpadded = np.zeros(self.padded_shape, dtype=grad.dtype)
         view = windows(dpadded, self.kernel, self.stride, self.dilation, grad.shape[2:], True)
-        zero = np.zeros((), dtype=grad.dtype)
+        extents = [d * (k - 1) + 1 for k, d in zip(self.kernel, self.dilation)]
+        overlapping = any(s < e for s, e in zip(self.stride, extents))
         for index, (i, j) in enumerate(_offsets(self.kernel)):
-            view[:, :, i, j] += np.where(self.where == index, grad, zero)
+            share = view[:, :, i, j]
+            if overlapping:
+                share += grad * (self.where == index)
+            else:  # each input element belongs to one window at most: assign
+                np.multiply(grad, self.where == index, out=share)
         return (crop(dpadded, self.padding, self.input_hw),)
 
 
