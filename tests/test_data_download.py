@@ -18,11 +18,13 @@ from scratchnn.data import (
     download_mnist,
     find_or_download,
     load_mnist,
+    user_cache_dir,
 )
 from scratchnn.data import download as download_module
 from scratchnn.errors import DataFormatError
 
 UNREACHABLE = "http://127.0.0.1:1/"
+FASHION_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fashion-mnist"
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -116,9 +118,10 @@ def test_no_network_is_one_clear_error(tmp_path):
 
 
 def test_default_data_dir_follows_the_environment(tmp_path, monkeypatch):
-    assert default_data_dir() == tmp_path / "xdg-cache" / "scratchnn"
+    assert default_data_dir() == user_cache_dir() == tmp_path / "xdg-cache" / "scratchnn"
     monkeypatch.setenv("SCRATCHNN_DATA", str(tmp_path / "mine"))
     assert default_data_dir() == tmp_path / "mine"
+    assert user_cache_dir() == tmp_path / "xdg-cache" / "scratchnn"
 
 
 # ----- find_or_download -----------------------------------------------------------------------
@@ -141,15 +144,20 @@ def test_find_uses_an_explicit_folder_first(mnist_dir, tmp_path, monkeypatch):
 def test_find_uses_the_environment_then_the_cache(mnist_dir, tmp_path, monkeypatch):
     cached = copy_kind(mnist_dir, tmp_path / "xdg-cache" / "scratchnn" / "mnist")
     assert find_or_download("mnist", mirrors=[UNREACHABLE]) == cached
-    from_env = copy_kind(mnist_dir, tmp_path / "env" / "mnist")
     monkeypatch.setenv("SCRATCHNN_DATA", str(tmp_path / "env"))
+    assert find_or_download("mnist", mirrors=[UNREACHABLE]) == cached
+    from_env = copy_kind(mnist_dir, tmp_path / "env" / "mnist")
     assert find_or_download("mnist", mirrors=[UNREACHABLE]) == from_env
 
 
-def test_find_uses_the_system_folder_for_fashion(tmp_path, monkeypatch):
-    fashion = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fashion-mnist"
-    if not (fashion / "t10k-images-idx3-ubyte.gz").exists():
-        pytest.skip("Fashion-MNIST files not available")
+@pytest.fixture
+def fashion() -> Path:
+    if not (FASHION_DIR / "t10k-images-idx3-ubyte.gz").exists():
+        pytest.skip(f"Fashion-MNIST files not found in {FASHION_DIR}")
+    return FASHION_DIR
+
+
+def test_find_uses_the_system_folder_for_fashion(fashion, monkeypatch):
     monkeypatch.setattr(download_module, "SYSTEM_DIRS", {"fashion-mnist": (fashion,)})
     assert find_or_download("fashion-mnist", mirrors=[UNREACHABLE]) == fashion
     with pytest.raises(DatasetUnavailableError):
@@ -183,9 +191,6 @@ def test_find_rejects_unknown_kinds():
         find_or_download("cifar10", download=False)
 
 
-def test_download_of_fashion_mnist(serve, tmp_path):
-    fashion = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fashion-mnist"
-    if not (fashion / "t10k-images-idx3-ubyte.gz").exists():
-        pytest.skip("Fashion-MNIST files not available")
+def test_download_of_fashion_mnist(fashion, serve, tmp_path):
     folder = download_mnist("fashion-mnist", tmp_path / "cache", mirrors=[serve(fashion)])
     assert load_mnist(folder, "test", kind="fashion-mnist")[1][:3].tolist() == [9, 2, 1]

@@ -10,7 +10,13 @@ from scratchnn.data.catalog import DATASETS, LoadedDataset, load_dataset
 from scratchnn.data.csv_format import read_csv, write_csv
 from scratchnn.data.dataset import ArrayDataset, Dataset
 from scratchnn.data.digits import load_digits
-from scratchnn.data.download import MD5, default_data_dir, download_mnist, find_or_download
+from scratchnn.data.download import (
+    MD5,
+    default_data_dir,
+    download_mnist,
+    find_or_download,
+    user_cache_dir,
+)
 from scratchnn.data.idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx, write_idx
 from scratchnn.data.images import load_digit_image
 from scratchnn.data.loader import DataLoader
@@ -32,6 +38,7 @@ __all__ = [
     "Dataset",
     "DatasetUnavailableError",
     "LoadedDataset",
+    "user_cache_dir",
     "default_data_dir",
     "download_mnist",
     "find_or_download",

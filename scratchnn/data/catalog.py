@@ -70,15 +70,13 @@ def load_dataset(
 
 def _addition(data: str | os.PathLike | None) -> tuple[Arrays, Arrays]:
     """(train, test) of the addition task; test targets are the exact sums of the test pairs."""
+    article = np.asarray(ARTICLE_TEST_INPUTS, dtype=np.float32)
     if data is None:
-        train = make_addition(ADDITION_TRAIN_SIZE, seed=ADDITION_SEED)
-        test_inputs = np.asarray(ARTICLE_TEST_INPUTS, dtype=np.float32)
+        train, test_inputs = make_addition(ADDITION_TRAIN_SIZE, seed=ADDITION_SEED), article
     else:
         loaded = load_addition_json(data)
         train = (loaded.train_inputs, loaded.train_targets)
-        test_inputs = loaded.test_inputs if len(loaded.test_inputs) else None
-        if test_inputs is None:
-            test_inputs = np.asarray(ARTICLE_TEST_INPUTS, dtype=np.float32)
+        test_inputs = loaded.test_inputs if len(loaded.test_inputs) else article
     return train, (test_inputs, test_inputs.sum(axis=1, keepdims=True))
 
 

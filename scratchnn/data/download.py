@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from scratchnn.data.mnist import KINDS, find_split
+from scratchnn.data.mnist import check_kind, find_split
 from scratchnn.errors import DataFormatError, DatasetUnavailableError
 
 ENV_VAR = "SCRATCHNN_DATA"
@@ -63,16 +63,16 @@ NETWORK_ERRORS = (urllib.error.URLError, http.client.HTTPException, ConnectionEr
 _CHUNK = 1 << 20
 
 
-def default_data_dir() -> Path:
-    """$SCRATCHNN_DATA if set, else the cache: $XDG_CACHE_HOME/scratchnn or ~/.cache/scratchnn."""
-    if os.environ.get(ENV_VAR):
-        return Path(os.environ[ENV_VAR]).expanduser()
+def user_cache_dir() -> Path:
+    """The user cache: $XDG_CACHE_HOME/scratchnn, by default ~/.cache/scratchnn."""
     return Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache").expanduser() / "scratchnn"
 
 
-def _check_kind(kind: str) -> None:
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+def default_data_dir() -> Path:
+    """Where downloads go unless told: $SCRATCHNN_DATA if set, else user_cache_dir()."""
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR]).expanduser()
+    return user_cache_dir()
 
 
 def find_or_download(
@@ -89,14 +89,14 @@ def find_or_download(
     downloads into `<first of data, $SCRATCHNN_DATA, cache>/<kind>`. Raises
     DatasetUnavailableError, with one message listing the options, when that fails too.
     """
-    _check_kind(kind)
+    check_kind(kind)
     places = [Path(p).expanduser() for p in (data, os.environ.get(ENV_VAR)) if p]
-    places += [default_data_dir(), *SYSTEM_DIRS.get(kind, ())]
+    places += [user_cache_dir(), *SYSTEM_DIRS.get(kind, ())]
     for place in places:
         found = [find_split(place, split, kind) for split in ("train", "test")]
         if all(found):
             return found[0][0].parent
-    looked = "Looked in " + ", ".join(dict.fromkeys(str(p) for p in places)) + "."
+    looked = "Looked in " + ", ".join(str(p) for p in places) + "."
     if not download:
         raise DatasetUnavailableError(
             f"{TITLES[kind]} files not found (downloading is off).", f"{looked} {options(kind)}"
@@ -115,11 +115,12 @@ def download_mnist(
 ) -> Path:
     """Download the four official .gz files of `kind` into `<cache_dir>/<kind>`; the folder.
 
-    cache_dir defaults to default_data_dir(). Files already there with the right MD5 are kept.
-    Each file is tried on each mirror in turn (default: MIRRORS[kind]). A file whose MD5
-    differs everywhere is a DataFormatError; no mirror reachable is a DatasetUnavailableError.
+    cache_dir defaults to default_data_dir() ($SCRATCHNN_DATA, else ~/.cache/scratchnn).
+    Files already there with the right MD5 are kept. Each file is tried on each mirror in turn
+    (default: MIRRORS[kind]). A file whose MD5 differs on every mirror is a DataFormatError;
+    no mirror reachable is a DatasetUnavailableError.
     """
-    _check_kind(kind)
+    check_kind(kind)
     folder = Path(cache_dir or default_data_dir()).expanduser() / kind
     folder.mkdir(parents=True, exist_ok=True)
     for name, md5 in MD5[kind].items():

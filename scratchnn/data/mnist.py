@@ -42,16 +42,17 @@ def csv_file_name(split: str, kind: str) -> str:
     return f"{kind}_{split}.csv"
 
 
-def _check(split: str, kind: str) -> None:
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
+def check_kind(kind: str) -> None:
+    """ValueError unless kind is one of KINDS."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
 
 
 def find_split(root: str | os.PathLike, split: str, kind: str) -> tuple[Path, ...] | None:
     """(images, labels) IDX paths or (csv,) for one split in `root` or `root/kind`; else None."""
-    _check(split, kind)
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
+    check_kind(kind)
     for folder in (Path(root), Path(root) / kind):
         found = [
             next((folder / n for n in idx_file_names(split, c) if (folder / n).is_file()), None)
