@@ -1,10 +1,10 @@
 """scratchnn: neural networks from first principles on NumPy."""
 
 from scratchnn import nn, optim  # noqa: E402,I001
-from scratchnn import functional
+from scratchnn import data, functional
 from scratchnn.backend import get_default_dtype, set_default_dtype
 from scratchnn.creation import cat, concatenate, maximum, ones, rand, randn, stack, where, zeros
-from scratchnn.errors import DataFormatError, ModelFormatError, ShapeError
+from scratchnn.errors import DataFormatError, DatasetUnavailableError, ModelFormatError, ShapeError
 from scratchnn.grad_mode import enable_grad, is_grad_enabled, no_grad
 from scratchnn.io import load, save
 from scratchnn.random import manual_seed
@@ -20,9 +20,11 @@ __all__ = [
     "F",
     "functional",
     "DataFormatError",
+    "DatasetUnavailableError",
     "ModelFormatError",
     "ShapeError",
     "Tensor",
+    "data",
     "nn",
     "optim",
     "cat",
