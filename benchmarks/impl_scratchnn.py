@@ -1,0 +1,46 @@
+"""W1 in scratchnn, written the way its users write it: DataLoader, Sequential, autograd, Adam."""
+
+from __future__ import annotations
+
+import numpy as np
+from workload import LAYERS, LEARNING_RATE, W1Data
+
+import scratchnn
+from scratchnn import Tensor, nn
+from scratchnn.data import ArrayDataset, DataLoader
+from scratchnn.optim import Adam
+
+PREDICT_CHUNKS = (None, 1000)
+
+
+class Trainer:
+    """One scratchnn model with its optimizer and loader; its state carries over between epochs."""
+
+    def __init__(self, data: W1Data, batch_size: int, seed: int) -> None:
+        scratchnn.manual_seed(seed)
+        self.model = nn.Sequential(
+            nn.Linear(LAYERS[0], LAYERS[1]),
+            nn.ReLU(),
+            nn.Linear(LAYERS[1], LAYERS[2]),
+            nn.ReLU(),
+            nn.Linear(LAYERS[2], LAYERS[3]),
+        )
+        self.loss_fn = nn.CrossEntropyLoss()
+        self.optimizer = Adam(self.model.parameters(), lr=LEARNING_RATE)
+        dataset = ArrayDataset(data.x_train, data.y_train)
+        self.loader = DataLoader(dataset, batch_size, shuffle=True, seed=seed)
+
+    def train_epoch(self) -> None:
+        for xb, yb in self.loader:
+            loss = self.loss_fn(self.model(Tensor(xb)), Tensor(yb))
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+
+    def predict(self, x: np.ndarray, chunk: int | None) -> np.ndarray:
+        """Class labels of x, forward under no_grad in one batch (chunk None) or in chunks."""
+        with scratchnn.no_grad():
+            if chunk is None:
+                return self.model(Tensor(x)).data.argmax(axis=1)
+            parts = [self.model(Tensor(x[i : i + chunk])).data for i in range(0, len(x), chunk)]
+            return np.concatenate(parts).argmax(axis=1)

@@ -1,0 +1,69 @@
+"""Workload W1: MNIST, a 784-128-64-10 ReLU network, softmax cross-entropy, Adam(lr=1e-3)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))  # measure the source tree next to this folder
+
+from scratchnn.data import load_mnist  # noqa: E402
+
+DEFAULT_DATA = REPO.parent / "shared" / "data" / "mnist"
+LAYERS = (784, 128, 64, 10)
+LEARNING_RATE = 1e-3
+QUICK_TRAIN = 2_000
+QUICK_TEST = 1_000
+
+
+@dataclass
+class W1Data:
+    """The training and test arrays: float32 images in [0, 1] of shape (N, 784), int64 labels."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+
+def load(root: str | Path, quick: bool = False, test: bool = True) -> W1Data:
+    """MNIST from `root`; `quick` keeps the first 2,000 training and 1,000 test images.
+
+    Without `test` the test arrays are empty (the memory measurement needs none).
+    """
+    x_train, y_train = load_mnist(root, split="train", kind="mnist")
+    if test:
+        x_test, y_test = load_mnist(root, split="test", kind="mnist")
+    else:
+        x_test, y_test = x_train[:0], y_train[:0]
+    if quick:
+        x_train, y_train = x_train[:QUICK_TRAIN].copy(), y_train[:QUICK_TRAIN].copy()
+        x_test, y_test = x_test[:QUICK_TEST].copy(), y_test[:QUICK_TEST].copy()
+    return W1Data(x_train, y_train, x_test, y_test)
+
+
+def parameter_count() -> int:
+    """Weights and biases of the network: Σ in·out + out over the layers."""
+    return sum(n_in * n_out + n_out for n_in, n_out in zip(LAYERS[:-1], LAYERS[1:]))
+
+
+def data_and_model_bytes(samples: int) -> int:
+    """float32 training images plus the float32 parameters: the memory an epoch cannot avoid."""
+    return 4 * (samples * LAYERS[0] + parameter_count())
+
+
+def epoch_flops(samples: int) -> int:
+    """Matrix-product FLOPs of one training epoch.
+
+    Per Linear layer and sample: forward 2·in·out, weight gradient 2·in·out, input gradient
+    2·in·out except for the first layer, whose input needs no gradient.
+    """
+    per_sample = 0
+    for i, (n_in, n_out) in enumerate(zip(LAYERS[:-1], LAYERS[1:])):
+        per_sample += (4 if i == 0 else 6) * n_in * n_out
+    return per_sample * samples

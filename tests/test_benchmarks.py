@@ -1,0 +1,50 @@
+"""Smoke test of the benchmark harness: `benchmarks/run.py --quick --only scratchnn` on a slice."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+
+
+def table_rows(text: str) -> list[list[str]]:
+    """The cells of every Markdown table row in text, header and separator rows included."""
+    return [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in text.splitlines()
+        if line.startswith("|")
+    ]
+
+
+def test_quick_run_reports_scratchnn_time_accuracy_and_memory(mnist_dir: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(RUN), "--quick", "--only", "scratchnn", "--data", str(mnist_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = [row for row in table_rows(result.stdout) if row[0] == "scratchnn"]
+    assert len(rows) == 2, result.stdout  # training row and inference row
+    train, infer = rows
+    name, batch, seconds, ratio, accuracy, peak = train
+    assert batch == "128"
+    assert float(seconds) > 0
+    assert ratio == "1.00"
+    assert 0.5 < float(accuracy) <= 1.0  # well above chance (0.1) after two quick epochs
+    assert float(peak) >= 0
+    assert float(infer[2]) > 0
+    assert "torch" not in result.stdout and "sklearn" not in result.stdout
+
+
+def test_unknown_implementation_is_refused() -> None:
+    result = subprocess.run(
+        [sys.executable, str(RUN), "--only", "scratchnn,tensorflow"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "tensorflow" in result.stderr
