@@ -128,28 +128,28 @@ class Tensor:
             grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
             if grad.shape != self.shape:
                 raise ValueError(f"gradient shape {grad.shape} does not match tensor {self.shape}")
-        order = _topological_order(self)
-        grads = {id(self): grad}
-        for node in reversed(order):
-            g = grads.pop(id(node), None)
-            ctx = node._ctx
-            if ctx is None:
-                node._accumulate(g)
-                continue
-            if g is None:
-                continue
+        root = self._ctx
+        if root is None:
+            self._accumulate(grad)
+            return
+        grads = {root: grad}
+        for ctx in reversed(_graph_order(root)):
             if not hasattr(ctx, "inputs"):
                 raise RuntimeError(
                     "backward through a graph that was already freed; "
                     "pass retain_graph=True to the first backward()"
                 )
-            input_grads = ctx.backward(g)
+            input_grads = ctx.backward(grads.pop(ctx))
             for tensor, input_grad in zip(ctx.inputs, input_grads):
-                if input_grad is None or not tensor.requires_grad:
+                if input_grad is None:
                     continue
-                key = id(tensor)
-                previous = grads.get(key)
-                grads[key] = input_grad if previous is None else previous + input_grad
+                parent = tensor._ctx
+                if parent is None:
+                    if tensor.requires_grad:
+                        tensor._accumulate(input_grad)
+                    continue
+                previous = grads.get(parent)
+                grads[parent] = input_grad if previous is None else previous + input_grad
             if not retain_graph:
                 ctx.release()
 
@@ -337,25 +337,24 @@ def _lift(value, like: Tensor) -> Tensor:
     return Tensor._from_op(np.asarray(value, dtype=like.data.dtype), None)
 
 
-def _topological_order(root: Tensor) -> list[Tensor]:
-    """Tensors that root depends on (and that require grad), inputs before outputs, no recursion."""
-    order: list[Tensor] = []
-    seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+def _graph_order(root) -> list:
+    """The ops that root's op depends on, each after the ops feeding it (iterative DFS)."""
+    order: list = []
+    seen: set = set()
+    stack = [(root, False)]
     while stack:
-        node, expanded = stack.pop()
+        ctx, expanded = stack.pop()
         if expanded:
-            order.append(node)
+            order.append(ctx)
             continue
-        if id(node) in seen:
+        if ctx in seen:
             continue
-        seen.add(id(node))
-        stack.append((node, True))
-        ctx = node._ctx
-        if ctx is not None:
-            for parent in getattr(ctx, "inputs", ()):
-                if parent.requires_grad and id(parent) not in seen:
-                    stack.append((parent, False))
+        seen.add(ctx)
+        stack.append((ctx, True))
+        for tensor in getattr(ctx, "inputs", ()):
+            parent = tensor._ctx
+            if parent is not None and parent not in seen:
+                stack.append((parent, False))
     return order
 
 

@@ -135,3 +135,26 @@ def test_one_element_tensor_converts_and_formats_like_a_number():
     assert f"{loss:.3f}" == "0.123"
     with pytest.raises(ValueError):
         float(sn.Tensor([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("order", ["skip_first", "skip_last"])
+def test_intermediate_feeding_a_later_op_and_the_output(order):
+    """out = a + b with b = 3a: a's gradient must gather both paths before flowing to x."""
+    x = sn.Tensor([1.0], requires_grad=True)
+    a = x * 2
+    b = a * 3
+    out = a + b if order == "skip_first" else b + a
+    out.sum().backward()
+    np.testing.assert_allclose(x.grad, [8.0])
+
+
+def test_residual_chain_gradients_match_finite_differences():
+    from scratchnn.gradcheck import gradcheck
+
+    def residual(x):
+        h = x
+        for _ in range(4):
+            h = h + (h * 0.5).exp() * 0.1
+        return h
+
+    gradcheck(residual, np.array([0.3, -0.2]))
