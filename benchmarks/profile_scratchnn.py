@@ -7,7 +7,7 @@ epoch, times `--epochs` epochs without the profiler (median), then profiles one 
 groups the self time of every function: a NumPy call made from Python (a reduction, a copy)
 counts for the group of the function that called it. The floor is the epoch's matrix-product
 FLOPs divided by the float32 rate NumPy reaches on the epoch's largest product at the same
-thread count.
+thread count (the best of several timings: on a shared machine other work only adds time).
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def grouped_seconds(stats: pstats.Stats) -> dict[str, float]:
 
 
 def matmul_rate(batch: int, repeats: int = 7) -> float:
-    """float32 FLOP/s of (batch×784)@(784×128) in NumPy, median over `repeats` timings."""
+    """float32 FLOP/s of (batch×784)@(784×128) in NumPy, the best of `repeats` timings."""
     rng = np.random.default_rng(0)
     a = rng.random((batch, workload.LAYERS[0]), dtype=np.float32)
     b = rng.random((workload.LAYERS[0], workload.LAYERS[1]), dtype=np.float32)
@@ -94,11 +94,12 @@ def matmul_rate(batch: int, repeats: int = 7) -> float:
         for _ in range(calls):
             a @ b
         timings.append((time.perf_counter() - start) / calls)
-    return 2 * a.shape[0] * a.shape[1] * b.shape[1] / statistics.median(timings)
+    return 2 * a.shape[0] * a.shape[1] * b.shape[1] / min(timings)
 
 
 def epoch_products_seconds(samples: int, batch: int, repeats: int = 5) -> float:
-    """Median seconds of only the epoch's matrix products in NumPy (every shape, every batch)."""
+    """Seconds of only the epoch's matrix products in NumPy (every shape, every batch), best of
+    `repeats`."""
     rng = np.random.default_rng(0)
     sizes = workload.LAYERS
     weights = [rng.random((o, i), dtype=np.float32) for i, o in zip(sizes[:-1], sizes[1:])]
@@ -113,7 +114,7 @@ def epoch_products_seconds(samples: int, batch: int, repeats: int = 5) -> float:
                 if k:
                     acts[k + 1] @ w  # input gradient
         timings.append(time.perf_counter() - start)
-    return statistics.median(timings)
+    return min(timings)
 
 
 def main(argv: list[str]) -> int:

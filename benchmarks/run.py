@@ -196,8 +196,9 @@ def notes(args: argparse.Namespace, samples: int, threads: int) -> list[str]:
         f"timed epoch(s) after one untimed warm-up epoch, implementations alternating; "
         f"{threads} thread(s) for BLAS/OpenMP in every library. Test accuracy after "
         f"{args.epochs + 1} epochs.",
-        f"Peak extra: `ru_maxrss` after one full epoch in a fresh process minus the resident set "
-        f"right after imports and data load. For reference, float32 training data + model = "
+        f"Peak extra: the peak resident set (VmHWM, i.e. `ru_maxrss` of this process alone) after "
+        f"one full epoch in a fresh process, minus the resident set right after imports and data "
+        f"load. For reference, float32 training data + model = "
         f"{reference:.1f} MiB; target: scratchnn's peak extra ≤ 1.5× that "
         f"({1.5 * reference:.1f} MiB).",
     ]
