@@ -212,3 +212,39 @@ def test_conv_layer_trains_inside_sequential(rng):
     loss = (model(x) * model(x)).mean()
     loss.backward()
     assert all(p.grad is not None and np.abs(p.grad).sum() > 0 for p in model.parameters())
+
+
+@pytest.mark.parametrize("block_bytes", [1, 25_000])  # 1 image per block; 2, 2, 1
+def test_blocks_of_images_give_the_same_values_and_gradients(block_bytes, monkeypatch, rng):
+    """Columns are built a block of images at a time; any block size (one image per block, or
+    blocks with a partial last one) must agree with PyTorch."""
+    torch = pytest.importorskip("torch")
+    from scratchnn.ops import conv as conv_ops
+
+    monkeypatch.setattr(conv_ops, "BLOCK_BYTES", block_bytes)
+    case = (4, 6, 3, 2, 1, 1, 2, (5, 6))
+    for stride in (1, 2):
+        case = (*case[:3], stride, *case[4:])
+        reference = torch_layer(torch, case)
+        layer = make(case, Conv2d)
+        layer.load_state_dict({k: v.detach().numpy() for k, v in reference.state_dict().items()})
+        x_np = rng.standard_normal((5, 4, 5, 6))
+        tx = torch.tensor(x_np, requires_grad=True)
+        ty = reference(tx)
+        g_np = rng.standard_normal(tuple(ty.shape))
+        ty.backward(torch.tensor(g_np))
+        x = sn.Tensor(x_np, requires_grad=True, dtype=np.float64)
+        y = layer(x)
+        y.backward(g_np)
+        np.testing.assert_allclose(y.data, ty.detach().numpy(), atol=1e-10)
+        np.testing.assert_allclose(x.grad, tx.grad.numpy(), atol=1e-10)
+        np.testing.assert_allclose(layer.weight.grad, reference.weight.grad.numpy(), atol=1e-10)
+        np.testing.assert_allclose(layer.bias.grad, reference.bias.grad.numpy(), atol=1e-10)
+
+
+def test_frozen_weights_give_only_the_input_gradient(rng):
+    layer = Conv2d(2, 3, 3, padding=1, dtype=np.float64)
+    for parameter in layer.parameters():
+        parameter.requires_grad = False
+    gradcheck(layer, rng.standard_normal((2, 2, 4, 5)))
+    assert layer.weight.grad is None

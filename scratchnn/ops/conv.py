@@ -5,6 +5,8 @@ The helpers here (window sizes, padding, the strided window view) are shared wit
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
@@ -69,15 +71,23 @@ def crop(padded: np.ndarray, padding: Padding, size: Pair) -> np.ndarray:
     return padded[:, :, top : top + size[0], left : left + size[1]]
 
 
+# Images per block are chosen so one block's columns take about this many bytes: small enough
+# to stay in cache between building them and multiplying (cache blocking, as BLAS does inside),
+# large enough that each block is still one big whole-array step.
+BLOCK_BYTES = 1 << 21
+
+
 class Conv2d(Function):
     """y[n,o,h,w] = b[o] + sum_{c,i,j} W[o,c,i,j] x_pad[n, g(o)c, h*sH + i*dH, w*sW + j*dW];
     with cols = im2col(x):  y = W @ cols,  dW = dy @ cols^T,  db = sum dy,  dx = col2im(W^T @ dy).
 
     A 3-D input (N, C, L) with a 3-D weight (O, C/g, k) is a 1-D convolution (height 1).
-    Columns are laid out (C·kH·kW, N·outH·outW) so each product is one large matrix product per
-    group. With stride 1 the column grid is as wide as the padded row ("wide" rows): each column
-    row is then one contiguous run of the input, which makes im2col and col2im plain strided
-    copies; the few extra columns are dropped from the output and get zero gradient.
+    Columns are laid out (C·kH·kW, images·outH·outW) so each product is one matrix product per
+    group. They are built for a block of images at a time (see BLOCK_BYTES) and rebuilt in
+    backward rather than kept, which saves both memory traffic and memory. With stride 1 the
+    column grid is as wide as the padded row ("wide" rows): each column row is then one
+    contiguous run of the input, so im2col and col2im are plain strided copies; the few extra
+    columns are dropped from the output and get zero gradient.
     """
 
     def forward(
@@ -102,53 +112,68 @@ class Conv2d(Function):
         (top, bottom), (left, right) = padding
         grid_w = left + w + right if wide else out_w
         # a wide grid's last row runs (kW-1)*dW past the padded input: one spare row holds it
-        padded = pad(x, ((top, bottom + wide), (left, right)))
-        view = windows(padded, (kh, kw), stride, dilation, (out_h, grid_w))
-        cols = np.ascontiguousarray(view.transpose(1, 2, 3, 0, 4, 5))
-        cols = cols.reshape(groups, -1, n * out_h * grid_w)
-        w_mat = weight.reshape(groups, o // groups, -1)
-        product = (w_mat @ cols).reshape(o, n, out_h, grid_w)[..., :out_w].transpose(1, 0, 2, 3)
-        y = np.empty((n, o, out_h, out_w), dtype=product.dtype)
-        if bias is None:
-            np.copyto(y, product)
-        else:
-            np.add(product, bias[:, None, None], out=y)
-        self.cols, self.w_mat, self.weight_shape = cols, w_mat, weight.shape
-        self.padded_shape, self.input_hw, self.padding = padded.shape, (h, w), padding
+        self.padded = pad(x, ((top, bottom + wide), (left, right)))
+        self.w_mat = weight.reshape(groups, o // groups, -1)
+        self.weight_shape, self.input_hw, self.padding = weight.shape, (h, w), padding
         self.stride, self.dilation, self.grid = stride, dilation, (out_h, grid_w)
+        y = np.empty((n, o, out_h, out_w), dtype=np.result_type(x, weight))
+        for block in self._blocks():
+            product = self.w_mat @ self._columns(block)
+            product = product.reshape(o, -1, out_h, grid_w)[..., :out_w].transpose(1, 0, 2, 3)
+            if bias is None:
+                np.copyto(y[block], product)
+            else:
+                np.add(product, bias[:, None, None], out=y[block])
         return y[:, :, 0] if self.one_d else y
 
     def backward(self, grad):
         needs = self.needs_input_grad
         if self.one_d:
             grad = grad[:, :, None]
-        n, o, out_h, out_w = grad.shape
+        o, out_w = grad.shape[1], grad.shape[3]
         groups, per_group, _ = self.w_mat.shape
-        grid_h, grid_w = self.grid
-        g = np.empty((o, n, grid_h, grid_w), dtype=grad.dtype)
-        g[..., :out_w] = grad.transpose(1, 0, 2, 3)
-        g[..., out_w:] = 0
-        g = g.reshape(groups, per_group, -1)
-        dx = dw = db = None
+        dw = np.zeros(self.w_mat.shape, dtype=grad.dtype) if needs[1] else None
+        dpadded = np.zeros(self.padded.shape, dtype=grad.dtype) if needs[0] else None
+        for block in self._blocks():
+            part = grad[block]
+            g = np.zeros((o, len(part), *self.grid), dtype=grad.dtype)
+            g[..., :out_w] = part.transpose(1, 0, 2, 3)
+            g = g.reshape(groups, per_group, -1)
+            if needs[1]:
+                dw += np.swapaxes(self._columns(block) @ np.swapaxes(g, 1, 2), 1, 2)
+            if needs[0]:
+                self._col2im(np.swapaxes(self.w_mat, 1, 2) @ g, dpadded[block])
+        dx = db = None
         if needs[0]:
-            dcols = np.swapaxes(self.w_mat, 1, 2) @ g
-            dx = self._col2im(dcols.reshape(-1, *self.weight_shape[2:], n, grid_h, grid_w))
+            dx = crop(dpadded, self.padding, self.input_hw)
+            dx = dx[:, :, 0] if self.one_d else dx
         if needs[1]:
-            dw = np.swapaxes(self.cols @ np.swapaxes(g, 1, 2), 1, 2).reshape(self.weight_shape)
-            if self.one_d:
-                dw = dw[:, :, 0]
+            dw = dw.reshape(self.weight_shape)
+            dw = dw[:, :, 0] if self.one_d else dw
         if len(needs) == 3 and needs[2]:
             db = grad.sum(axis=(0, 2, 3))
         return (dx, dw, db)[: len(needs)]
 
-    def _col2im(self, dcols: np.ndarray) -> np.ndarray:
-        """Scatter-add column gradients (C, kH, kW, N, h, w) back onto the padded input."""
-        dpadded = np.zeros(self.padded_shape, dtype=dcols.dtype)
-        kh, kw = dcols.shape[1:3]
+    def _blocks(self) -> list[slice]:
+        """Consecutive ranges of images whose columns take about BLOCK_BYTES each."""
+        n, c = self.padded.shape[:2]
+        per_image = c * math.prod(self.weight_shape[2:]) * math.prod(self.grid)
+        size = max(1, BLOCK_BYTES // (per_image * self.padded.itemsize))
+        return [slice(start, start + size) for start in range(0, n, size)]
+
+    def _columns(self, block: slice) -> np.ndarray:
+        """im2col of a block of images: (groups, C/groups·kH·kW, images·outH·gridW)."""
+        images = self.padded[block]
+        view = windows(images, self.weight_shape[2:], self.stride, self.dilation, self.grid)
+        cols = np.ascontiguousarray(view.transpose(1, 2, 3, 0, 4, 5))
+        return cols.reshape(self.w_mat.shape[0], -1, len(images) * math.prod(self.grid))
+
+    def _col2im(self, dcols: np.ndarray, dpadded: np.ndarray) -> None:
+        """Scatter-add column gradients of a block of images onto their padded input gradient."""
+        kh, kw = self.weight_shape[2:]
         view = windows(dpadded, (kh, kw), self.stride, self.dilation, self.grid, writeable=True)
         view = view.transpose(1, 2, 3, 0, 4, 5)
+        dcols = dcols.reshape(view.shape)
         for i in range(kh):
             for j in range(kw):
                 view[:, i, j] += dcols[:, i, j]
-        dx = crop(dpadded, self.padding, self.input_hw)
-        return dx[:, :, 0] if self.one_d else dx
