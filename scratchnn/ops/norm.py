@@ -1,31 +1,51 @@
 """Fused normalisation ops: batch norm (statistics per channel) and layer norm (per sample).
 
 Both compute xhat = (x - mean) / sqrt(var + eps) over some axes and y = xhat * w + b, and share
-the backward of the normalisation itself.
+the backward of the normalisation itself. Sums of products go through einsum: one pass over
+memory and no temporary array.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from scratchnn.function import Function
 
 
+def _sum_product(a: np.ndarray, b: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """sum over axes of a * b, the summed axes kept with size 1."""
+    letters = "abcdefghijklmnopqrstuvwxyz"[: a.ndim]
+    kept = "".join(letter for axis, letter in enumerate(letters) if axis not in axes)
+    return np.expand_dims(np.einsum(f"{letters},{letters}->{kept}", a, b), axes)
+
+
+def _count(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
+    return math.prod(shape[axis] for axis in axes)
+
+
 def _normalise(x: np.ndarray, axes: tuple[int, ...], eps: float):
     """(xhat, 1/std, mean, biased var) with mean and var over axes (kept as size-1 axes)."""
     mean = x.mean(axis=axes, keepdims=True)
-    centred = x - mean
-    var = np.mean(np.square(centred), axis=axes, keepdims=True)
+    xhat = x - mean
+    var = _sum_product(xhat, xhat, axes) / _count(x.shape, axes)
     inv_std = 1.0 / np.sqrt(var + eps)
-    centred *= inv_std
-    return centred, inv_std, mean, var
+    xhat *= inv_std
+    return xhat, inv_std, mean, var
 
 
-def _normalise_backward(dxhat, xhat, inv_std, axes: tuple[int, ...]) -> np.ndarray:
-    """dx for xhat = (x - mean) / std:  (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) / std."""
-    mean_d = dxhat.mean(axis=axes, keepdims=True)
-    mean_dx = np.mean(dxhat * xhat, axis=axes, keepdims=True)
-    return inv_std * (dxhat - mean_d - xhat * mean_dx)
+def _normalise_backward(d, xhat, scale, axes, sums=None) -> np.ndarray:
+    """scale * (d - mean(d) - xhat mean(d xhat)), means over axes: the input gradient of
+    xhat = (x - mean) / std given d = dL/dxhat and scale = 1/std. `sums` are (sum d, sum d xhat)
+    over axes when the caller has them already."""
+    count = _count(d.shape, axes)
+    sum_d, sum_dx = sums if sums else (d.sum(axis=axes, keepdims=True), _sum_product(d, xhat, axes))
+    dx = xhat * (sum_dx / count)
+    dx += sum_d / count
+    np.subtract(d, dx, out=dx)
+    dx *= scale
+    return dx
 
 
 def _affine(xhat, weight, bias) -> np.ndarray:
@@ -36,13 +56,6 @@ def _affine(xhat, weight, bias) -> np.ndarray:
     if bias is not None:
         y += bias
     return y
-
-
-def _affine_grads(needs, grad, xhat, sum_axes, shape):
-    """Gradients of y = xhat * w + b for w and b (reshaped to the parameter shape)."""
-    dw = np.sum(grad * xhat, axis=sum_axes).reshape(shape) if len(needs) > 1 and needs[1] else None
-    db = np.sum(grad, axis=sum_axes).reshape(shape) if len(needs) > 2 and needs[2] else None
-    return dw, db
 
 
 class BatchNorm(Function):
@@ -91,14 +104,18 @@ class BatchNorm(Function):
 
     def backward(self, grad):
         needs = self.needs_input_grad
+        sum_g = grad.sum(axis=self.axes, keepdims=True)
+        sum_gx = _sum_product(grad, self.xhat, self.axes)
         dx = None
         if needs[0]:
-            dxhat = grad if self.weight is None else grad * self.weight
+            # w is constant over the summed axes, so it moves out of the normalisation's backward
+            scale = self.inv_std if self.weight is None else self.inv_std * self.weight
             if self.training:
-                dx = _normalise_backward(dxhat, self.xhat, self.inv_std, self.axes)
+                dx = _normalise_backward(grad, self.xhat, scale, self.axes, (sum_g, sum_gx))
             else:
-                dx = dxhat * self.inv_std
-        dw, db = _affine_grads(needs, grad, self.xhat, self.axes, (-1,))
+                dx = grad * scale
+        dw = sum_gx.reshape(-1) if len(needs) > 1 and needs[1] else None
+        db = sum_g.reshape(-1) if len(needs) > 2 and needs[2] else None
         return (dx, dw, db)[: len(needs)]
 
 
@@ -114,10 +131,13 @@ class LayerNorm(Function):
 
     def backward(self, grad):
         needs = self.needs_input_grad
-        dx = None
+        dx = dw = db = None
         if needs[0]:
-            dxhat = grad if self.weight is None else grad * self.weight
-            dx = _normalise_backward(dxhat, self.xhat, self.inv_std, self.axes)
-        leading = tuple(range(grad.ndim - len(self.axes)))
-        dw, db = _affine_grads(needs, grad, self.xhat, leading, grad.shape[len(leading) :])
+            d = grad if self.weight is None else grad * self.weight
+            dx = _normalise_backward(d, self.xhat, self.inv_std, self.axes)
+        rows = tuple(range(grad.ndim - len(self.axes)))
+        if len(needs) > 1 and needs[1]:
+            dw = _sum_product(grad, self.xhat, rows).reshape(self.weight.shape)
+        if len(needs) > 2 and needs[2]:
+            db = grad.sum(axis=rows)
         return (dx, dw, db)[: len(needs)]
