@@ -23,6 +23,7 @@ from scratchnn.data.mnist import check_kind, find_split
 from scratchnn.errors import DataFormatError, DatasetUnavailableError
 
 ENV_VAR = "SCRATCHNN_DATA"
+OFFLINE_VAR = "SCRATCHNN_OFFLINE"  # set to 1 to never download (tests, air-gapped machines)
 MIRRORS = {
     "mnist": (
         "https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -86,7 +87,8 @@ def find_or_download(
 
     Looks in `data` (the CLI's --data), $SCRATCHNN_DATA, the cache (~/.cache/scratchnn) and the
     system folder of a distribution package, each directly or in its `<kind>/` subfolder; then
-    downloads into `<first of data, $SCRATCHNN_DATA, cache>/<kind>`. Raises
+    downloads into `<first of data, $SCRATCHNN_DATA, cache>/<kind>` (unless $SCRATCHNN_OFFLINE
+    is set to something other than 0). Raises
     DatasetUnavailableError, with one message listing the options, when that fails too.
     """
     check_kind(kind)
@@ -97,7 +99,7 @@ def find_or_download(
         if all(found):
             return found[0][0].parent
     looked = "Looked in " + ", ".join(str(p) for p in places) + "."
-    if not download:
+    if not download or os.environ.get(OFFLINE_VAR, "0") not in ("", "0"):
         raise DatasetUnavailableError(
             f"{TITLES[kind]} files not found (downloading is off).", f"{looked} {options(kind)}"
         )

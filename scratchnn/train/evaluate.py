@@ -24,7 +24,9 @@ class ClassificationReport:
     def table(self) -> str:
         """The confusion matrix and per-class metrics as aligned text."""
         n = len(self.confusion)
-        names = self.class_names or [str(i) for i in range(n)]
+        labels = [f"{i} {name}" for i, name in enumerate(self.class_names)] or list(
+            map(str, range(n))
+        )
         width = max(6, *(len(str(v)) for v in self.confusion.flat)) + 1
         lines = [f"accuracy {self.accuracy * 100:.2f}%"]
         lines += [f"top-{k} accuracy {v * 100:.2f}%" for k, v in self.top_k.items()]
@@ -32,15 +34,13 @@ class ClassificationReport:
         lines.append("confusion matrix (rows: true class, columns: predicted class)")
         lines.append(" " * 12 + "".join(f"{i:>{width}}" for i in range(n)))
         for i, row in enumerate(self.confusion):
-            label = f"{i} {names[i]}"[:11]
-            lines.append(f"{label:<12}" + "".join(f"{v:>{width}}" for v in row))
+            lines.append(f"{labels[i][:11]:<12}" + "".join(f"{v:>{width}}" for v in row))
         lines.append("")
         lines.append(f"{'class':<16}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}")
         s = self.scores
         for i in range(n):
-            label = f"{i} {names[i]}"[:15]
             lines.append(
-                f"{label:<16}{s.precision[i]:>10.4f}{s.recall[i]:>10.4f}{s.f1[i]:>10.4f}"
+                f"{labels[i][:15]:<16}{s.precision[i]:>10.4f}{s.recall[i]:>10.4f}{s.f1[i]:>10.4f}"
                 f"{int(s.support[i]):>10}"
             )
         return "\n".join(lines)
