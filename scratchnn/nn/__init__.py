@@ -29,8 +29,8 @@ from scratchnn.nn.loss import (
     NLLLoss,
 )
 from scratchnn.nn.module import Module, Parameter
-from scratchnn.nn.normalize import Normalize
 from scratchnn.nn.norm import BatchNorm1d, BatchNorm2d, LayerNorm
+from scratchnn.nn.normalize import Normalize
 from scratchnn.nn.pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from scratchnn.nn.recurrent import GRU, LSTM, RNN
 
