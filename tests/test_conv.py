@@ -83,6 +83,7 @@ def torch_layer(torch, case, bias=True):
     )
 
 
+@pytest.mark.filterwarnings("ignore:Using padding='same'")  # PyTorch's note on even kernels
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("batch", [1, 3])
 @pytest.mark.parametrize("case", CASES_2D + CASES_1D, ids=str)
