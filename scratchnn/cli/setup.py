@@ -8,7 +8,6 @@ import numpy as np
 
 from scratchnn import nn, optim
 from scratchnn.data import load_dataset, train_val_split
-from scratchnn.tensor import Tensor
 
 OPTIMIZERS = {
     "sgd": lambda params, lr: optim.SGD(params, lr=lr),
@@ -64,19 +63,6 @@ def load_task(name: str, data: str | None) -> Task:
     )
 
 
-class OneHotMSELoss(nn.Module):
-    """Squared error between outputs and one-hot class labels (the third article's loss)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.mse = nn.MSELoss()
-
-    def forward(self, outputs: Tensor, labels: Tensor) -> Tensor:
-        one_hot = np.zeros(outputs.shape, dtype=outputs.dtype)
-        one_hot[np.arange(len(labels.data)), labels.data] = 1.0
-        return self.mse(outputs, Tensor(one_hot))
-
-
 def make_loss(name: str, num_classes: int | None) -> nn.Module:
     """The loss by name; squared errors on class labels compare against one-hot vectors."""
     if name == "cross_entropy":
@@ -84,7 +70,7 @@ def make_loss(name: str, num_classes: int | None) -> nn.Module:
             raise ValueError("cross_entropy needs a classification data set; use --loss mse")
         return nn.CrossEntropyLoss()
     if name == "mse":
-        return OneHotMSELoss() if num_classes else nn.MSELoss()
+        return nn.OneHotMSELoss() if num_classes else nn.MSELoss()
     if name == "l1":
         if num_classes:
             raise ValueError("l1 loss is for regression data sets such as addition")

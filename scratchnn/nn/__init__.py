@@ -31,6 +31,7 @@ from scratchnn.nn.loss import (
 from scratchnn.nn.module import Module, Parameter
 from scratchnn.nn.norm import BatchNorm1d, BatchNorm2d, LayerNorm
 from scratchnn.nn.normalize import Normalize
+from scratchnn.nn.one_hot_loss import OneHotMSELoss
 from scratchnn.nn.pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from scratchnn.nn.recurrent import GRU, LSTM, RNN
 
@@ -67,6 +68,7 @@ __all__ = [
     "MSELoss",
     "Module",
     "Normalize",
+    "OneHotMSELoss",
     "NLLLoss",
     "Parameter",
     "ReLU",
