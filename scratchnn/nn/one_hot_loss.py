@@ -1,4 +1,4 @@
-"""OneHotMSELoss: squared error between class scores and one-hot labels (the third article's loss)."""
+"""OneHotMSELoss: squared error between class scores and one-hot labels (article 3)."""
 
 from __future__ import annotations
 
