@@ -9,13 +9,18 @@ from typing import TextIO
 from tqdm import tqdm
 
 
+def number(value: float) -> str:
+    """Four decimals, or scientific notation for values too small to show that way."""
+    return f"{value:.4f}" if value == 0 or abs(value) >= 1e-3 else f"{value:.2e}"
+
+
 def format_epoch_line(epoch: int, epochs: int, record: dict[str, float], seconds: float) -> str:
     """`epoch 3/10  loss 0.0812  acc 97.6%  val_loss 0.0901  val_acc 97.3%  4.1s`."""
     parts = [f"epoch {epoch}/{epochs}"]
     for key, value in record.items():
         if key in ("epoch", "time", "lr"):
             continue
-        parts.append(f"{key} {value * 100:.1f}%" if key.endswith("acc") else f"{key} {value:.4f}")
+        parts.append(f"{key} {value * 100:.1f}%" if key.endswith("acc") else f"{key} {number(value)}")
     if "lr" in record:
         parts.append(f"lr {record['lr']:.3g}")
     parts.append(f"{seconds:.1f}s")
