@@ -20,7 +20,8 @@ def format_epoch_line(epoch: int, epochs: int, record: dict[str, float], seconds
     for key, value in record.items():
         if key in ("epoch", "time", "lr"):
             continue
-        parts.append(f"{key} {value * 100:.1f}%" if key.endswith("acc") else f"{key} {number(value)}")
+        shown = f"{value * 100:.1f}%" if key.endswith("acc") else number(value)
+        parts.append(f"{key} {shown}")
     if "lr" in record:
         parts.append(f"lr {record['lr']:.3g}")
     parts.append(f"{seconds:.1f}s")
