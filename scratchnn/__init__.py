@@ -9,6 +9,7 @@ from scratchnn.grad_mode import enable_grad, is_grad_enabled, no_grad
 from scratchnn.io import load, save
 from scratchnn.random import manual_seed
 from scratchnn.tensor import Tensor, tensor
+from scratchnn.threads import get_num_threads, set_num_threads
 
 F = functional
 
@@ -31,6 +32,7 @@ __all__ = [
     "concatenate",
     "enable_grad",
     "get_default_dtype",
+    "get_num_threads",
     "is_grad_enabled",
     "manual_seed",
     "maximum",
@@ -39,6 +41,7 @@ __all__ = [
     "rand",
     "randn",
     "set_default_dtype",
+    "set_num_threads",
     "stack",
     "tensor",
     "where",

@@ -42,6 +42,7 @@ def add_parser(commands) -> None:
     parser.add_argument(
         "--resume", action="store_true", help="continue from the checkpoint beside --out"
     )
+    parser.add_argument("--threads", type=int, help="BLAS threads (default: all cores)")
     parser.add_argument("--quiet", action="store_true", help="no per-epoch output")
     parser.set_defaults(run=run)
 
@@ -50,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
     recipe = models.resolve(args.model)
     dataset = args.dataset or recipe.dataset
     scratchnn.manual_seed(args.seed)
+    if args.threads:
+        scratchnn.set_num_threads(args.threads)
     try:
         task = load_task(dataset, args.data)
     except DatasetUnavailableError as error:
