@@ -11,6 +11,15 @@ from scratchnn.random import generator
 from scratchnn.tensor import Tensor
 
 
+def dropout_mask(shape: tuple[int, ...], p: float, dtype) -> np.ndarray:
+    """Inverted-dropout mask: 0 with probability p, else 1 / (1 - p), from the library's RNG."""
+    keep = generator().random(shape, dtype=np.float32) >= p
+    mask = keep.astype(dtype)
+    if p < 1.0:
+        mask *= 1.0 / (1.0 - p)
+    return mask
+
+
 class Dropout(Module):
     """y = x * m / (1 - p) with m ~ Bernoulli(1 - p) per element in training; y = x in eval.
 
@@ -29,11 +38,7 @@ class Dropout(Module):
     def forward(self, x: Tensor) -> Tensor:
         if not self.training or self.p == 0.0:
             return x
-        keep = generator().random(x.shape, dtype=np.float32) >= self.p
-        mask = keep.astype(x.dtype)
-        if self.p < 1.0:
-            mask *= 1.0 / (1.0 - self.p)
-        return x * mask
+        return x * dropout_mask(x.shape, self.p, x.dtype)
 
     def config(self) -> dict[str, Any]:
         return {"p": self.p}

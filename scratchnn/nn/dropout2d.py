@@ -4,21 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from scratchnn.errors import ShapeError
+from scratchnn.nn.dropout import dropout_mask
 from scratchnn.nn.module import Module
-from scratchnn.random import generator
 from scratchnn.tensor import Tensor
-
-
-def dropout_mask(shape: tuple[int, ...], p: float, dtype) -> np.ndarray:
-    """Inverted-dropout mask: 0 with probability p, else 1 / (1 - p), from the library's RNG."""
-    keep = generator().random(shape, dtype=np.float32) >= p
-    mask = keep.astype(dtype)
-    if p < 1.0:
-        mask *= 1.0 / (1.0 - p)
-    return mask
 
 
 class Dropout2d(Module):

@@ -38,8 +38,17 @@ class GetItem(Function):
 
     def backward(self, grad):
         dx = np.zeros(self.shape, dtype=grad.dtype)
-        np.add.at(dx, self.index, grad)
+        if _selects_each_element_once(self.index):
+            dx[self.index] += grad
+        else:
+            np.add.at(dx, self.index, grad)
         return (dx,)
+
+
+def _selects_each_element_once(index) -> bool:
+    """True for basic indexing (ints, slices, ..., None) and boolean masks: no repeated element."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return not any(isinstance(p, (np.ndarray, list)) and np.asarray(p).dtype != bool for p in parts)
 
 
 class Concatenate(Function):
