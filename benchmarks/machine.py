@@ -12,6 +12,8 @@ import numpy as np
 from threadpoolctl import threadpool_info
 from workload import REPO
 
+import scratchnn
+
 
 def cpu_model() -> str:
     """The CPU's model name from /proc/cpuinfo (else what platform reports)."""
@@ -67,5 +69,5 @@ def describe() -> list[str]:
         f"- NumPy {np.__version__}; BLAS: {blas()}",
         f"- PyTorch {version('torch')}; scikit-learn {version('scikit-learn')}; "
         f"threadpoolctl {version('threadpoolctl')}",
-        f"- scratchnn commit: {commit()}",
+        f"- scratchnn commit: {commit()}, imported from {Path(scratchnn.__file__).parent}",
     ]
