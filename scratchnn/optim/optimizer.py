@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from scratchnn.grad_mode import enable_grad
+from scratchnn.optim.subnormal import FLUSH_EVERY, flush_subnormals
 from scratchnn.tensor import Tensor
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
@@ -71,7 +72,18 @@ class Optimizer:
                 loss = closure()
         for group in self.param_groups:
             self._step_group(group)
+        self._flush_decaying_state()
         return loss
+
+    def _flush_decaying_state(self) -> None:
+        """Zero state values on their way to subnormal numbers (see optim/subnormal.py)."""
+        for p, state in self.state.items():
+            if state.get("step", 0) % FLUSH_EVERY:
+                continue
+            work = self._scratch(p)[0]
+            for value in state.values():
+                if isinstance(value, np.ndarray) and value.shape == work.shape:
+                    flush_subnormals(value, work)
 
     def _step_group(self, group: dict[str, Any]) -> None:
         raise NotImplementedError(f"{type(self).__name__} has no update rule")

@@ -1,0 +1,60 @@
+"""Decaying optimizer state is flushed to zero before it turns subnormal (slow on CPUs)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scratchnn import nn, optim
+from scratchnn.optim.subnormal import FLUSH_EVERY, flush_subnormals
+
+TINY = np.finfo(np.float32).tiny
+
+
+def subnormal_count(array: np.ndarray) -> int:
+    magnitude = np.abs(array)
+    return int(((magnitude > 0) & (magnitude < TINY)).sum())
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: optim.Adam(ps, lr=1e-3),
+        lambda ps: optim.SGD(ps, lr=1e-3, momentum=0.9),
+        lambda ps: optim.RMSprop(ps, lr=1e-3, alpha=0.9, momentum=0.5, centered=True),
+    ],
+    ids=["adam", "sgd_momentum", "rmsprop"],
+)
+def test_state_never_goes_subnormal_after_gradients_stop(make):
+    weight = nn.Parameter(np.ones(1000, dtype=np.float32))
+    optimizer = make([weight])
+    weight.grad = np.full(1000, 1e-3, dtype=np.float32)
+    optimizer.step()
+    for _ in range(1500):  # 0.9**1500 takes 1e-4 far below the smallest normal float32
+        weight.grad = np.zeros(1000, dtype=np.float32)
+        optimizer.step()
+        for value in optimizer.state[weight].values():
+            if isinstance(value, np.ndarray):
+                assert subnormal_count(value) == 0
+
+
+def test_flush_zeroes_only_negligible_values():
+    values = np.array([1e-39, -1e-30, 1e-20, -1.0, 0.0], dtype=np.float32)
+    flush_subnormals(values, np.empty_like(values))
+    np.testing.assert_array_equal(values, np.array([0, 0, 1e-20, -1.0, 0], dtype=np.float32))
+    doubles = np.array([1e-310, 1e-200])
+    flush_subnormals(doubles, np.empty_like(doubles))
+    np.testing.assert_array_equal(doubles, [0.0, 1e-200])
+
+
+def test_flushing_follows_the_saved_step_count():
+    assert FLUSH_EVERY > 1
+    weight = nn.Parameter(np.ones(3, dtype=np.float32))
+    optimizer = optim.Adam([weight])
+    weight.grad = np.full(3, 1e-28, dtype=np.float32)
+    optimizer.step()  # step 1: not a flush step, the tiny moment stays
+    assert optimizer.state[weight]["exp_avg"][0] != 0
+    for _ in range(FLUSH_EVERY - 1):
+        optimizer.step()
+    assert optimizer.state[weight]["step"] == FLUSH_EVERY
+    assert not optimizer.state[weight]["exp_avg"].any()
