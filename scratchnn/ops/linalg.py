@@ -49,7 +49,7 @@ class Linear(Function):
         if x.ndim != 2:
             x = x.reshape(-1, x.shape[-1])
             grad = grad.reshape(-1, grad.shape[-1])
-        dw = grad.T @ x if needs[1] else None
+        dw = (x.T @ grad).T if needs[1] else None  # in the layout of a column-major weight
         if len(needs) == 3 and needs[2]:
             return dx, dw, grad.sum(axis=0)
         return (dx, dw) if len(needs) == 2 else (dx, dw, None)
