@@ -21,6 +21,7 @@ from scratchnn.data.idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx, write_idx
 from scratchnn.data.images import load_digit_image
 from scratchnn.data.loader import DataLoader
 from scratchnn.data.mnist import FASHION_MNIST_CLASSES, load_mnist, load_mnist_csv
+from scratchnn.data.sequence_addition import make_sequence_addition
 from scratchnn.data.split import random_split, train_val_split
 from scratchnn.errors import DataFormatError, DatasetUnavailableError
 
@@ -49,6 +50,7 @@ __all__ = [
     "load_mnist",
     "load_mnist_csv",
     "make_addition",
+    "make_sequence_addition",
     "random_split",
     "read_csv",
     "read_idx",
