@@ -1,8 +1,27 @@
-"""Model presets and the `--model` syntax: `mlp:784-128-64-10`, `perceptron`, article networks."""
+"""Model presets and the `--model` syntax: `mlp:784-128-64-10`, `cnn:c32k3-p2-f128`, `perceptron`,
+`cnn`, the article networks.
+
+`cnn:TOKENS` builds a convolutional network from tokens joined by '-', applied in order to
+(C, H, W) images:
+
+    c<N>[k<K>][s<S>][p<P>]  Conv2d to N channels with a K x K kernel (default 3), stride S
+                            (default 1) and zero padding P (default K // 2, which keeps the size
+                            at stride 1), then the activation
+    p<K>                    MaxPool2d(K): K x K windows, stride K
+    f<N>                    Linear to N units, then the activation (before the first one the
+                            images are flattened)
+
+Convolutions and pools come before the f layers; a last Linear to the number of classes is
+added. `cnn:c32k3-p2-c64k3-p2-f128` is Conv(1, 32, 3, padding=1)-ReLU-MaxPool(2)-
+Conv(32, 64, 3, padding=1)-ReLU-MaxPool(2)-Flatten-Linear(3136, 128)-ReLU-Linear(128, 10) on
+MNIST. A bad token is a ValueError that names it.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from scratchnn import nn
 
@@ -33,12 +52,18 @@ class Recipe:
     batch_size: int = 128
     dataset: str = "mnist"
     article_result: str | None = None
+    conv: str | None = None  # the TOKENS of a `cnn:TOKENS` network; None for an MLP
 
 
 PRESETS: dict[str, Recipe] = {
     "recommended": Recipe(
         "ReLU MLP, Adam, cross-entropy (the recommended MNIST network)",
         layers=[784, 128, 64, 10],
+    ),
+    "cnn": Recipe(
+        "LeNet-style CNN (conv-pool-conv-pool-fc), Adam, cross-entropy",
+        conv="c32k3-p2-c64k3-p2-f128",
+        epochs=5,
     ),
     "perceptron": Recipe(
         "article 1: 2 inputs, 1 sigmoid output, per-sample SGD at lr 0.1 (learns addition)",
@@ -102,6 +127,55 @@ def parse_layer_sizes(spec: str) -> list[int]:
     return sizes
 
 
+class ConvLayer(NamedTuple):
+    """A `c<N>k<K>s<S>p<P>` token: Conv2d to `channels` channels, then the activation."""
+
+    channels: int
+    kernel: int
+    stride: int
+    padding: int
+
+
+class PoolLayer(NamedTuple):
+    """A `p<K>` token: MaxPool2d(size)."""
+
+    size: int
+
+
+class DenseLayer(NamedTuple):
+    """An `f<N>` token: Linear to `units` units, then the activation."""
+
+    units: int
+
+
+CONV_TOKEN = re.compile(r"c(\d+)(?:k(\d+))?(?:s(\d+))?(?:p(\d+))?")
+TOKEN_FORMS = "c<channels>[k<kernel>][s<stride>][p<padding>], p<pool size> or f<units>"
+
+
+def parse_conv_layers(spec: str) -> list[ConvLayer | PoolLayer | DenseLayer]:
+    """`c32k3-p2-f128` → [ConvLayer(32, 3, 1, 1), PoolLayer(2), DenseLayer(128)]."""
+    layers: list[ConvLayer | PoolLayer | DenseLayer] = []
+    for token in spec.split("-"):
+        conv, other = CONV_TOKEN.fullmatch(token), re.fullmatch(r"([pf])(\d+)", token)
+        if conv:
+            channels, kernel, stride, padding = conv.groups()
+            kernel = int(kernel or 3)
+            layer = ConvLayer(int(channels), kernel, int(stride or 1), int(padding or kernel // 2))
+        elif other:
+            layer = (PoolLayer if other[1] == "p" else DenseLayer)(int(other[2]))
+        else:
+            raise ValueError(f"bad token {token!r} in cnn:{spec}: expected {TOKEN_FORMS}")
+        if min(value for name, value in layer._asdict().items() if name != "padding") < 1:
+            raise ValueError(f"bad token {token!r} in cnn:{spec}: sizes must be positive")
+        if layers and isinstance(layers[-1], DenseLayer) and not isinstance(layer, DenseLayer):
+            raise ValueError(
+                f"bad token {token!r} in cnn:{spec}: convolutions and pools come before the "
+                "f<units> layers"
+            )
+        layers.append(layer)
+    return layers
+
+
 def activation_module(name: str) -> nn.Module:
     """A fresh activation layer by name."""
     if name not in ACTIVATIONS:
@@ -121,20 +195,74 @@ def mlp(sizes: list[int], activation: str = "relu", output_activation: str | Non
     return layers
 
 
+def cnn(
+    spec: str, input_shape: tuple[int, ...], num_classes: int, activation: str = "relu"
+) -> list[nn.Module]:
+    """The layers of a `cnn:` spec for (C, H, W) images, ending in a Linear to num_classes.
+
+    A spec that shrinks the images below a kernel raises ShapeError naming the layer.
+    """
+    if len(input_shape) != 3:
+        raise ValueError(
+            f"a convolutional network needs (C, H, W) images, but the inputs have shape "
+            f"{tuple(input_shape)}"
+        )
+    layers: list[nn.Module] = []
+    channels = input_shape[0]
+    for layer in parse_conv_layers(spec):
+        if isinstance(layer, ConvLayer):
+            layers += [nn.Conv2d(channels, *layer), activation_module(activation)]
+            channels = layer.channels
+        elif isinstance(layer, PoolLayer):
+            layers.append(nn.MaxPool2d(layer.size))
+        else:
+            linear = flat_linear(layers, input_shape, layer.units)
+            layers += [linear, activation_module(activation)]
+    output = flat_linear(layers, input_shape, num_classes)
+    return [*layers, output]
+
+
+def flat_linear(layers: list[nn.Module], input_shape: tuple[int, ...], units: int) -> nn.Linear:
+    """A Linear to `units` on the flattened output of layers (appending the Flatten if missing)."""
+    if not any(isinstance(module, nn.Flatten) for module in layers):
+        layers.append(nn.Flatten())
+    width = nn.Sequential(*layers).output_shape((None, *input_shape))[-1]
+    return nn.Linear(width, units)
+
+
 def resolve(spec: str) -> Recipe:
-    """The recipe for a `--model` value: a preset name or `mlp:SIZES`."""
+    """The recipe for a `--model` value: a preset name, `mlp:SIZES` or `cnn:TOKENS`."""
     if spec in PRESETS:
         return PRESETS[spec]
     if spec.startswith("mlp:"):
         return Recipe("MLP", layers=parse_layer_sizes(spec[4:]))
+    if spec.startswith("cnn:"):
+        parse_conv_layers(spec[4:])
+        return Recipe("CNN", conv=spec[4:], epochs=PRESETS["cnn"].epochs)
     raise ValueError(
-        f"unknown model {spec!r}; use mlp:784-128-64-10 style sizes or one of {', '.join(PRESETS)}"
+        f"unknown model {spec!r}; use mlp:784-128-64-10 style sizes, cnn:c32k3-p2-f128 style "
+        f"layers or one of {', '.join(PRESETS)}"
     )
 
 
-def build(recipe: Recipe, activation: str | None = None, mean: float = 0.0, std: float = 1.0):
-    """The Sequential network of a recipe, with input normalisation as its first layer."""
-    layers = mlp(recipe.layers, activation or recipe.activation, recipe.output_activation)
+def build(
+    recipe: Recipe,
+    activation: str | None = None,
+    mean: float = 0.0,
+    std: float = 1.0,
+    input_shape: tuple[int, ...] = (1, 28, 28),
+    num_classes: int = 10,
+):
+    """The Sequential network of a recipe, with input normalisation as its first layer.
+
+    An MLP takes its sizes from recipe.layers; a convolutional recipe is built for images of
+    input_shape (C, H, W) and num_classes outputs.
+    """
+    activation = activation or recipe.activation
+    if recipe.conv is None:
+        layers = mlp(recipe.layers, activation, recipe.output_activation)
+    else:
+        layers = cnn(recipe.conv, input_shape, num_classes, activation)
     if mean != 0.0 or std != 1.0:
         layers.insert(0, nn.Normalize(mean, std))
     return nn.Sequential(*layers)

@@ -19,7 +19,10 @@ def add_parser(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     model, metadata = load_model(args.model)
-    task = load_task(args.dataset or metadata.get("dataset", "mnist"), args.data)
+    images = len(metadata.get("input_shape") or ()) == 3  # a convolutional model's (C, H, W)
+    task = load_task(
+        args.dataset or metadata.get("dataset", "mnist"), args.data, flatten=not images
+    )
     report = evaluate(model, task.test, class_names=task.class_names)
     print(f"{args.model} on the {task.name} test set ({len(task.test[0]):,} samples)")
     print(report.table())

@@ -44,9 +44,10 @@ class Task:
         return train_val_split(self.train, val_fraction, seed)
 
 
-def load_task(name: str, data: str | None) -> Task:
-    """Load a data set by name (from `data` when given) with its statistics for normalisation."""
-    loaded = load_dataset(name, data=data)
+def load_task(name: str, data: str | None, flatten: bool = True) -> Task:
+    """Load a data set by name (from `data` when given) with its statistics for normalisation;
+    flatten=False keeps images (N, C, H, W) for convolutional networks."""
+    loaded = load_dataset(name, data=data, flatten=flatten)
     x_train, y_train = loaded.train
     classify = loaded.num_classes is not None
     mean = float(x_train.mean()) if classify else 0.0

@@ -24,7 +24,10 @@ def add_parser(commands) -> None:
     parser.add_argument(
         "--model",
         default="recommended",
-        help="mlp:784-128-64-10 style sizes, or a preset: " + ", ".join(models.PRESETS),
+        help="a preset (" + ", ".join(models.PRESETS) + "), mlp:784-128-64-10 (layer sizes), "
+        "or cnn:c32k3-p2-c64k3-p2-f128: tokens joined by '-', c<channels>[k<kernel>][s<stride>]"
+        "[p<padding>] a convolution (kernel 3, stride 1, padding kernel//2 by default), p<size> a "
+        "max pool, f<units> a fully connected layer; the output layer is added",
     )
     parser.add_argument("--activation", choices=list(models.ACTIVATIONS), help="hidden activation")
     parser.add_argument("--loss", choices=["cross_entropy", "mse", "l1"], help="loss function")
@@ -35,6 +38,12 @@ def add_parser(commands) -> None:
     parser.add_argument("--epochs", type=int, help="passes over the training data")
     parser.add_argument("--batch-size", type=int, help="samples per step")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "--limit",
+        type=int,
+        metavar="N",
+        help="use only the first N training samples (before the validation split)",
+    )
     parser.add_argument(
         "--val-split", type=float, default=0.1, help="fraction held out for validation (0.1)"
     )
@@ -53,26 +62,37 @@ def run(args: argparse.Namespace) -> int:
     scratchnn.manual_seed(args.seed)
     if args.threads:
         scratchnn.set_num_threads(args.threads)
+    images = recipe.conv is not None  # convolutions take (N, C, H, W) images
     try:
-        task = load_task(dataset, args.data)
+        task = load_task(dataset, args.data, flatten=not images)
     except DatasetUnavailableError as error:
         if dataset not in ("mnist", "fashion-mnist") or args.data:
             raise
         print(f"{error.short()} Training on the bundled 8x8 digits instead.", file=sys.stderr)
-        task = load_task("digits", None)
-    layers = list(recipe.layers)
-    layers[0] = task.input_size
-    if task.num_classes:
-        layers[-1] = task.num_classes
-    recipe = models.Recipe(**{**recipe.__dict__, "layers": layers})
-    model = models.build(recipe, args.activation, task.mean, task.std)
+        task = load_task("digits", None, flatten=not images)
+    if args.limit is not None:
+        if args.limit < 1:
+            raise ValueError(f"--limit must be positive, got {args.limit}")
+        task.train = tuple(array[: args.limit] for array in task.train)
+    if images:
+        model = models.build(
+            recipe, args.activation, task.mean, task.std, task.input_shape, task.num_classes or 1
+        )
+        sizes = f"cnn:{recipe.conv}"
+    else:
+        layers = list(recipe.layers)
+        layers[0] = task.input_size
+        if task.num_classes:
+            layers[-1] = task.num_classes
+        recipe = models.Recipe(**{**recipe.__dict__, "layers": layers})
+        model = models.build(recipe, args.activation, task.mean, task.std)
+        sizes = "-".join(map(str, layers))
     loss = make_loss(args.loss or recipe.loss, task.num_classes)
     optimizer = make_optimizer(args.optimizer or recipe.optimizer, model, args.lr or recipe.lr)
     train, validation = task.split(args.val_split, args.seed)
     out = Path(args.out or f"runs/{task.name}-{args.model.replace(':', '-')}.safetensors")
     out.parent.mkdir(parents=True, exist_ok=True)
     checkpoint = out.with_name(out.stem + ".checkpoint.safetensors")
-    sizes = "-".join(map(str, layers))
     print(f"training {sizes} {recipe.description} on {task.name}: {len(train[0]):,} samples")
     history = fit(
         model,
