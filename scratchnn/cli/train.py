@@ -58,6 +58,8 @@ def add_parser(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     recipe = models.resolve(args.model)
+    if args.limit is not None and args.limit < 1:
+        raise ValueError(f"--limit must be positive, got {args.limit}")
     dataset = args.dataset or recipe.dataset
     scratchnn.manual_seed(args.seed)
     if args.threads:
@@ -71,8 +73,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"{error.short()} Training on the bundled 8x8 digits instead.", file=sys.stderr)
         task = load_task("digits", None, flatten=not images)
     if args.limit is not None:
-        if args.limit < 1:
-            raise ValueError(f"--limit must be positive, got {args.limit}")
         task.train = tuple(array[: args.limit] for array in task.train)
     if images:
         model = models.build(
