@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     debug = args.debug or "--debug" in argv
     try:
         return int(args.run(args) or 0)
+    except BrokenPipeError:  # output piped into a program that stopped reading (head)
+        return 0
     except KeyboardInterrupt:
         print("scratchnn: interrupted", file=sys.stderr)
         return 130

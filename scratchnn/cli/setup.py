@@ -86,3 +86,12 @@ def make_optimizer(name: str, model: nn.Module, lr: float):
     if lr <= 0:
         raise ValueError(f"--lr must be positive, got {lr}")
     return OPTIMIZERS[name](model.parameters(), lr)
+
+
+def make_schedule(name: str | None, optimizer, epochs: int):
+    """A learning-rate schedule stepped once per epoch, or None for a constant rate."""
+    if name in (None, "constant"):
+        return None
+    if name == "cosine":
+        return optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
+    raise ValueError(f"unknown schedule {name!r}; choose cosine or constant")

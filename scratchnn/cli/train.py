@@ -11,7 +11,7 @@ import numpy as np
 import scratchnn
 from scratchnn import models
 from scratchnn.cli.options import add_data_options, common
-from scratchnn.cli.setup import load_task, make_loss, make_optimizer
+from scratchnn.cli.setup import load_task, make_loss, make_optimizer, make_schedule
 from scratchnn.data import DatasetUnavailableError
 from scratchnn.train import evaluate, fit
 
@@ -35,6 +35,10 @@ def add_parser(commands) -> None:
         "--optimizer", choices=["sgd", "momentum", "adam", "adamw", "rmsprop"], help="optimizer"
     )
     parser.add_argument("--lr", type=float, help="learning rate")
+    parser.add_argument(
+        "--schedule", choices=["cosine", "constant"], help="learning-rate schedule over the epochs"
+    )
+    parser.add_argument("--dropout", type=float, help="dropout after each hidden layer of an MLP")
     parser.add_argument("--epochs", type=int, help="passes over the training data")
     parser.add_argument("--batch-size", type=int, help="samples per step")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -60,6 +64,10 @@ def run(args: argparse.Namespace) -> int:
     recipe = models.resolve(args.model)
     if args.limit is not None and args.limit < 1:
         raise ValueError(f"--limit must be positive, got {args.limit}")
+    if args.dropout is not None:
+        if not 0.0 <= args.dropout < 1.0:
+            raise ValueError(f"--dropout must be in [0, 1), got {args.dropout}")
+        recipe = models.Recipe(**{**recipe.__dict__, "dropout": args.dropout})
     dataset = args.dataset or recipe.dataset
     scratchnn.manual_seed(args.seed)
     if args.threads:
@@ -89,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
         sizes = "-".join(map(str, layers))
     loss = make_loss(args.loss or recipe.loss, task.num_classes)
     optimizer = make_optimizer(args.optimizer or recipe.optimizer, model, args.lr or recipe.lr)
+    epochs = args.epochs or recipe.epochs
+    scheduler = make_schedule(args.schedule or recipe.schedule, optimizer, epochs)
     train, validation = task.split(args.val_split, args.seed)
     out = Path(args.out or f"runs/{task.name}-{args.model.replace(':', '-')}.safetensors")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -99,9 +109,10 @@ def run(args: argparse.Namespace) -> int:
         loss,
         optimizer,
         train,
-        epochs=args.epochs or recipe.epochs,
+        epochs=epochs,
         batch_size=args.batch_size or recipe.batch_size,
         validation=validation,
+        scheduler=scheduler,
         checkpoint=checkpoint,
         resume=args.resume,
         seed=args.seed,
