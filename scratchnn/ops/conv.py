@@ -79,15 +79,22 @@ BLOCK_BYTES = 1 << 21
 
 class Conv2d(Function):
     """y[n,o,h,w] = b[o] + sum_{c,i,j} W[o,c,i,j] x_pad[n, g(o)c, h*sH + i*dH, w*sW + j*dW];
-    with cols = im2col(x):  y = W @ cols,  dW = dy @ cols^T,  db = sum dy,  dx = col2im(W^T @ dy).
+    with cols = im2col(x):  y = W @ cols + b,  dW = dy @ cols^T,  db = sum dy,
+    dx = col2im(W^T @ dy).
 
     A 3-D input (N, C, L) with a 3-D weight (O, C/g, k) is a 1-D convolution (height 1).
-    Columns are laid out (C·kH·kW, images·outH·outW) so each product is one matrix product per
-    group. They are built for a block of images at a time (see BLOCK_BYTES) and rebuilt in
-    backward rather than kept, which saves both memory traffic and memory. With stride 1 the
-    column grid is as wide as the padded row ("wide" rows): each column row is then one
-    contiguous run of the input, so im2col and col2im are plain strided copies; the few extra
-    columns are dropped from the output and get zero gradient.
+    Two column layouts, each where it is cheaper; columns are built for a block of images at a
+    time (see BLOCK_BYTES) and rebuilt in backward rather than kept, which saves both memory
+    traffic and memory:
+
+    - per image, (images, groups, C/groups·kH·kW + 1, outH·outW) with a last row of ones: one
+      batched product [W | b] @ cols writes y in place, bias included (forward), and sums
+      dy_n @ cols_n^T give dW and db together (backward, when a layer has fewer column rows
+      than output pixels, as first layers do: there the per-image products are small).
+    - whole block, (groups, C/groups·kH·kW, images·outH·gridW): one product per block for dW
+      of the other layers and for dx. With stride 1 the grid is as wide as the padded row
+      ("wide" rows): each column row is then one contiguous run of the input, so im2col and
+      col2im are plain strided copies; the few extra columns get zero gradient.
     """
 
     def forward(
@@ -110,58 +117,96 @@ class Conv2d(Function):
         out_w = output_size(w, kw, stride[1], padding[1], dilation[1])
         wide = stride == (1, 1) and out_h > 1
         (top, bottom), (left, right) = padding
-        grid_w = left + w + right if wide else out_w
         # a wide grid's last row runs (kW-1)*dW past the padded input: one spare row holds it
         self.padded = pad(x, ((top, bottom + wide), (left, right)))
         self.w_mat = weight.reshape(groups, o // groups, -1)
         self.weight_shape, self.input_hw, self.padding = weight.shape, (h, w), padding
-        self.stride, self.dilation, self.grid = stride, dilation, (out_h, grid_w)
+        self.stride, self.dilation, self.out_hw = stride, dilation, (out_h, out_w)
+        self.grid = (out_h, left + w + right if wide else out_w)
         y = np.empty((n, o, out_h, out_w), dtype=np.result_type(x, weight))
-        for block in self._blocks():
-            product = self.w_mat @ self._columns(block)
-            product = product.reshape(o, -1, out_h, grid_w)[..., :out_w].transpose(1, 0, 2, 3)
-            if bias is None:
-                np.copyto(y[block], product)
-            else:
-                np.add(product, bias[:, None, None], out=y[block])
+        w_aug = self.w_mat
+        if bias is not None:
+            w_aug = np.concatenate([self.w_mat, bias.reshape(groups, -1, 1)], axis=2)
+        per_image = y.reshape(n, groups, o // groups, out_h * out_w)
+        for block, cols in self._image_columns(ones=bias is not None):
+            np.matmul(w_aug, cols, out=per_image[block])
         return y[:, :, 0] if self.one_d else y
 
     def backward(self, grad):
         needs = self.needs_input_grad
         if self.one_d:
             grad = grad[:, :, None]
-        o, out_w = grad.shape[1], grad.shape[3]
-        groups, per_group, _ = self.w_mat.shape
-        dw = np.zeros(self.w_mat.shape, dtype=grad.dtype) if needs[1] else None
-        dpadded = np.zeros(self.padded.shape, dtype=grad.dtype) if needs[0] else None
-        for block in self._blocks():
-            part = grad[block]
-            g = np.zeros((o, len(part), *self.grid), dtype=grad.dtype)
-            g[..., :out_w] = part.transpose(1, 0, 2, 3)
-            g = g.reshape(groups, per_group, -1)
-            if needs[1]:
-                dw += np.swapaxes(self._columns(block) @ np.swapaxes(g, 1, 2), 1, 2)
-            if needs[0]:
-                self._col2im(np.swapaxes(self.w_mat, 1, 2) @ g, dpadded[block])
-        dx = db = None
+        rows = self.w_mat.shape[2]
+        bias_grad = len(needs) == 3 and needs[2]
+        dx = dw = db = None
+        per_image = needs[1] and rows < math.prod(self.out_hw)
+        if per_image:
+            dw, db = self._weight_grads_per_image(grad, bias_grad)
+        if needs[0] or (needs[1] and not per_image):
+            dx, block_dw = self._grads_by_blocks(grad, needs[0], needs[1] and not per_image)
+            dw = dw if per_image else block_dw
+        if bias_grad and db is None:
+            db = grad.sum(axis=(0, 2, 3))
         if needs[0]:
-            dx = crop(dpadded, self.padding, self.input_hw)
             dx = dx[:, :, 0] if self.one_d else dx
         if needs[1]:
             dw = dw.reshape(self.weight_shape)
             dw = dw[:, :, 0] if self.one_d else dw
-        if len(needs) == 3 and needs[2]:
-            db = grad.sum(axis=(0, 2, 3))
         return (dx, dw, db)[: len(needs)]
 
-    def _blocks(self) -> list[slice]:
+    def _weight_grads_per_image(self, grad, with_bias: bool):
+        """(dW, db or None) as sums over images of dy_n @ [cols_n; 1]^T."""
+        groups, per_group, rows = self.w_mat.shape
+        total = np.zeros((groups, per_group, rows + with_bias), dtype=grad.dtype)
+        per_image = grad.reshape(len(grad), groups, per_group, -1)
+        for block, cols in self._image_columns(ones=with_bias):
+            total += (per_image[block] @ np.swapaxes(cols, -1, -2)).sum(axis=0)
+        return total[..., :rows], total[..., rows].reshape(-1) if with_bias else None
+
+    def _grads_by_blocks(self, grad, need_dx: bool, need_dw: bool):
+        """(dx, dW), each None unless asked for, from whole-block columns."""
+        o, out_w = grad.shape[1], grad.shape[3]
+        groups, per_group, _ = self.w_mat.shape
+        dw = np.zeros(self.w_mat.shape, dtype=grad.dtype) if need_dw else None
+        dpadded = np.zeros(self.padded.shape, dtype=grad.dtype) if need_dx else None
+        for block in self._blocks(groups * self.w_mat.shape[2] * math.prod(self.grid)):
+            part = grad[block]
+            g = np.zeros((o, len(part), *self.grid), dtype=grad.dtype)
+            g[..., :out_w] = part.transpose(1, 0, 2, 3)
+            g = g.reshape(groups, per_group, -1)
+            if need_dw:
+                dw += np.swapaxes(self._block_columns(block) @ np.swapaxes(g, 1, 2), 1, 2)
+            if need_dx:
+                self._col2im(np.swapaxes(self.w_mat, 1, 2) @ g, dpadded[block])
+        dx = crop(dpadded, self.padding, self.input_hw) if need_dx else None
+        return dx, dw
+
+    def _blocks(self, values_per_image: int) -> list[slice]:
         """Consecutive ranges of images whose columns take about BLOCK_BYTES each."""
-        n, c = self.padded.shape[:2]
-        per_image = c * math.prod(self.weight_shape[2:]) * math.prod(self.grid)
-        size = max(1, BLOCK_BYTES // (per_image * self.padded.itemsize))
+        n = len(self.padded)
+        size = max(1, BLOCK_BYTES // (values_per_image * self.padded.itemsize))
         return [slice(start, start + size) for start in range(0, n, size)]
 
-    def _columns(self, block: slice) -> np.ndarray:
+    def _image_columns(self, ones: bool):
+        """Yield (block, cols) with cols (images, groups, C/groups·kH·kW (+ 1), outH·outW) for
+        consecutive blocks of images, in one reused buffer; the extra last row holds ones."""
+        groups, _, rows = self.w_mat.shape
+        kernel, size = self.weight_shape[2:], math.prod(self.out_hw)
+        blocks = self._blocks(groups * (rows + ones) * size)
+        length = blocks[0].stop - blocks[0].start
+        buffer = np.empty(
+            (min(length, len(self.padded)), groups, rows + ones, size), self.padded.dtype
+        )
+        if ones:
+            buffer[:, :, rows] = 1
+        for block in blocks:
+            images = self.padded[block]
+            view = windows(images, kernel, self.stride, self.dilation, self.out_hw)
+            split = (len(images), groups, -1, *kernel, *self.out_hw)  # splits axes only: views
+            np.copyto(buffer[: len(images), :, :rows].reshape(split), view.reshape(split))
+            yield block, buffer[: len(images)]
+
+    def _block_columns(self, block: slice) -> np.ndarray:
         """im2col of a block of images: (groups, C/groups·kH·kW, images·outH·gridW)."""
         images = self.padded[block]
         view = windows(images, self.weight_shape[2:], self.stride, self.dilation, self.grid)
