@@ -8,8 +8,8 @@
                             (default 1) and zero padding P (default K // 2, which keeps the size
                             at stride 1), then the activation
     p<K>                    MaxPool2d(K): K x K windows, stride K
-    f<N>                    Linear to N units, then the activation (before the first one the
-                            images are flattened)
+    f<N>                    Linear to N units, then the activation and the recipe's dropout
+                            if any (before the first one the images are flattened)
 
 Convolutions and pools come before the f layers; a last Linear to the number of classes is
 added. `cnn:c32k3-p2-c64k3-p2-f128` is Conv(1, 32, 3, padding=1)-ReLU-MaxPool(2)-
@@ -69,6 +69,7 @@ PRESETS: dict[str, Recipe] = {
         "LeNet-style CNN (conv-pool-conv-pool-fc), Adam, cross-entropy",
         conv="c32k3-p2-c64k3-p2-f128",
         epochs=5,
+        schedule="cosine",
     ),
     "perceptron": Recipe(
         "article 1: 2 inputs, 1 sigmoid output, per-sample SGD at lr 0.1 (learns addition)",
@@ -208,9 +209,14 @@ def mlp(
 
 
 def cnn(
-    spec: str, input_shape: tuple[int, ...], num_classes: int, activation: str = "relu"
+    spec: str,
+    input_shape: tuple[int, ...],
+    num_classes: int,
+    activation: str = "relu",
+    dropout: float = 0.0,
 ) -> list[nn.Module]:
-    """The layers of a `cnn:` spec for (C, H, W) images, ending in a Linear to num_classes.
+    """The layers of a `cnn:` spec for (C, H, W) images, ending in a Linear to num_classes;
+    with dropout, a Dropout follows the activation of each f layer.
 
     A spec that shrinks the images below a kernel raises ShapeError naming the layer.
     """
@@ -230,6 +236,8 @@ def cnn(
         else:
             linear = flat_linear(layers, input_shape, layer.units)
             layers += [linear, activation_module(activation)]
+            if dropout:
+                layers.append(nn.Dropout(dropout))
     output = flat_linear(layers, input_shape, num_classes)
     return [*layers, output]
 
@@ -250,7 +258,8 @@ def resolve(spec: str) -> Recipe:
         return Recipe("MLP", layers=parse_layer_sizes(spec[4:]))
     if spec.startswith("cnn:"):
         parse_conv_layers(spec[4:])
-        return Recipe("CNN", conv=spec[4:], epochs=PRESETS["cnn"].epochs)
+        preset = PRESETS["cnn"]
+        return Recipe("CNN", conv=spec[4:], epochs=preset.epochs, schedule=preset.schedule)
     raise ValueError(
         f"unknown model {spec!r}; use mlp:784-128-64-10 style sizes, cnn:c32k3-p2-f128 style "
         f"layers or one of {', '.join(PRESETS)}"
@@ -274,7 +283,7 @@ def build(
     if recipe.conv is None:
         layers = mlp(recipe.layers, activation, recipe.output_activation, recipe.dropout)
     else:
-        layers = cnn(recipe.conv, input_shape, num_classes, activation)
+        layers = cnn(recipe.conv, input_shape, num_classes, activation, recipe.dropout)
     if mean != 0.0 or std != 1.0:
         layers.insert(0, nn.Normalize(mean, std))
     return nn.Sequential(*layers)

@@ -74,6 +74,13 @@ def test_spec_fits_other_image_sizes_classes_and_activations():
     assert out.shape == (2, 5)
 
 
+def test_dropout_follows_each_hidden_fully_connected_layer():
+    recipe = models.Recipe(**{**models.resolve("cnn:c4-p2-f16-f8").__dict__, "dropout": 0.25})
+    kinds = [type(layer).__name__ for layer in models.build(recipe).children()]
+    assert kinds[-7:] == ["Linear", "ReLU", "Dropout", "Linear", "ReLU", "Dropout", "Linear"]
+    assert kinds.count("Dropout") == 2
+
+
 def test_images_too_small_for_the_spec_raise_a_shape_error():
     with pytest.raises(ShapeError, match="MaxPool2d"):
         models.build(models.resolve("cnn:c8-p2-p2-p2-p2"), input_shape=(1, 8, 8))
@@ -86,7 +93,8 @@ def test_cnn_model_saves_and_loads(tmp_path, rng):
     images = rng.random((3, 1, 28, 28), dtype=np.float32)
     sn.save(model, tmp_path / "cnn.safetensors", metadata={"input_shape": [1, 28, 28]})
     loaded = sn.load(tmp_path / "cnn.safetensors")
-    np.testing.assert_allclose(predict(loaded, images), predict(model, images), rtol=1e-5, atol=1e-6)
+    expected = predict(model, images)
+    np.testing.assert_allclose(predict(loaded, images), expected, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.slow
