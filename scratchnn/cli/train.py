@@ -55,7 +55,13 @@ def add_parser(commands) -> None:
     parser.add_argument(
         "--resume", action="store_true", help="continue from the checkpoint beside --out"
     )
-    parser.add_argument("--threads", type=int, help="BLAS threads (default: all cores)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="BLAS threads (default 1: for layers this size OpenBLAS's extra threads cost more "
+        "in waiting than they save, most of all on a busy machine)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no per-epoch output")
     parser.set_defaults(run=run)
 
