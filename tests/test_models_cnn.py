@@ -81,6 +81,15 @@ def test_dropout_follows_each_hidden_fully_connected_layer():
     assert kinds.count("Dropout") == 2
 
 
+def test_an_empty_batch_gives_empty_outputs_and_zero_gradients():
+    model = models.build(models.resolve("cnn"))
+    images = sn.Tensor(np.zeros((0, 1, 28, 28), np.float32), requires_grad=True)
+    out = model(images)
+    out.sum().backward()
+    assert out.shape == (0, 10) and images.grad.shape == (0, 1, 28, 28)
+    assert not np.abs(model[0].weight.grad).any() and not np.abs(model[3].bias.grad).any()
+
+
 def test_images_too_small_for_the_spec_raise_a_shape_error():
     with pytest.raises(ShapeError, match="MaxPool2d"):
         models.build(models.resolve("cnn:c8-p2-p2-p2-p2"), input_shape=(1, 8, 8))

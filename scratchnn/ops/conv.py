@@ -158,7 +158,7 @@ class Conv2d(Function):
         """(dW, db or None) as sums over images of dy_n @ [cols_n; 1]^T."""
         groups, per_group, rows = self.w_mat.shape
         total = np.zeros((groups, per_group, rows + with_bias), dtype=grad.dtype)
-        per_image = grad.reshape(len(grad), groups, per_group, -1)
+        per_image = grad.reshape(len(grad), groups, per_group, math.prod(self.out_hw))
         for block, cols in self._image_columns(ones=with_bias):
             total += (per_image[block] @ np.swapaxes(cols, -1, -2)).sum(axis=0)
         return total[..., :rows], total[..., rows].reshape(-1) if with_bias else None
@@ -193,6 +193,8 @@ class Conv2d(Function):
         groups, _, rows = self.w_mat.shape
         kernel, size = self.weight_shape[2:], math.prod(self.out_hw)
         blocks = self._blocks(groups * (rows + ones) * size)
+        if not blocks:  # no images
+            return
         length = blocks[0].stop - blocks[0].start
         buffer = np.empty(
             (min(length, len(self.padded)), groups, rows + ones, size), self.padded.dtype
