@@ -66,7 +66,7 @@ PRESETS: dict[str, Recipe] = {
         batch_size=64,
     ),
     "cnn": Recipe(
-        "LeNet-style CNN (conv-pool-conv-pool-fc), Adam, cross-entropy",
+        "LeNet-style CNN (conv-pool-conv-pool-fc), Adam with a cosine schedule, cross-entropy",
         conv="c32k3-p2-c64k3-p2-f128",
         epochs=5,
         schedule="cosine",
