@@ -191,3 +191,34 @@ def test_article_one_perceptron_learns_addition_within_0_05():
     # hundredths off; nearly all sums land within 0.05
     assert errors.mean() < 0.02
     assert (errors < 0.05).mean() >= 0.95
+
+
+def test_accuracy_counts_each_label_of_a_sequence_target_once():
+    sn.manual_seed(0)
+    inputs = np.zeros((20, 3), dtype=np.float32)
+    labels = np.zeros((20, 4), dtype=np.int64)  # four labels per sample
+
+    class PerPosition(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(3, 4 * 5)
+
+        def forward(self, x):
+            return self.linear(x).reshape(-1, 4, 5)  # (N, positions, classes)
+
+    model = PerPosition()
+    model.linear.bias.data[:] = np.tile([10.0, 0, 0, 0, 0], 4)  # class 0 wins everywhere
+
+    def loss(outputs, targets):  # cross-entropy wants the class axis second
+        return nn.CrossEntropyLoss()(outputs.transpose(0, 2, 1), targets)
+
+    history = fit(
+        model,
+        loss,
+        optim.SGD(model.parameters(), lr=0.0),
+        (inputs, labels.reshape(20, 4)),
+        epochs=1,
+        batch_size=5,
+        verbose=False,
+    )
+    assert history["acc"][0] == 1.0  # 80 of 80 labels, not 80 per 20 samples

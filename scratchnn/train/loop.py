@@ -60,7 +60,7 @@ class Trainer:
             return self._train_batches(loader, progress)
 
     def _train_batches(self, loader: DataLoader, progress: EpochProgress) -> dict[str, float]:
-        total_loss, correct, seen, classify = 0.0, 0, 0, None
+        total_loss, correct, seen, labelled, classify = 0.0, 0, 0, 0, None
         for inputs, targets in loader:
             outputs = self.model(Tensor(inputs))
             loss = self.loss(outputs, Tensor(targets))
@@ -78,12 +78,13 @@ class Trainer:
             seen += count
             if classify is None:
                 classify = is_classification(outputs.data, targets)
-            if classify:
+            if classify:  # every label counts once (a sequence target has several)
                 correct += int((outputs.data.argmax(axis=-1) == targets).sum())
-            progress.update(count, total_loss / seen, correct / seen if classify else None)
+                labelled += targets.size
+            progress.update(count, total_loss / seen, correct / labelled if classify else None)
         record = {"loss": total_loss / max(seen, 1)}
         if classify:
-            record["acc"] = correct / max(seen, 1)
+            record["acc"] = correct / max(labelled, 1)
         return record
 
     def validate(self, dataset: ArrayDataset, batch_size: int) -> dict[str, float]:
