@@ -154,8 +154,9 @@ def main(argv: list[str]) -> int:
     print("|---|---:|---:|")
     for name in GROUPS:
         print(f"| {name} | {groups[name]:.3f} | {100 * groups[name] / profiled:.1f}% |")
-    print(f"\ntop {args.top} functions by self time:")
-    stats.sort_stats("tottime").print_stats(args.top)
+    if args.top > 0:
+        print(f"\ntop {args.top} functions by self time:")
+        stats.sort_stats("tottime").print_stats(args.top)
 
     flops = workload.epoch_flops(samples)
     rate = matmul_rate(batch)
