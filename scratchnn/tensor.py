@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from scratchnn import grad_mode
 from scratchnn.backend import as_array
 
 Axis = int | Sequence[int] | None
@@ -361,10 +360,6 @@ def _graph_order(root) -> list:
 def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
     """Make a Tensor (PyTorch's spelling)."""
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
-
-
-def is_grad_enabled() -> bool:
-    return grad_mode.state.enabled
 
 
 from scratchnn.ops import elementwise as ew  # noqa: E402

@@ -15,6 +15,7 @@ from scratchnn import nn
 from scratchnn.gradcheck import gradcheck
 from scratchnn.ops.activation import erf
 from scratchnn.tensor import Tensor
+from tests.torch_compare import compare_with_torch
 
 # id, scratchnn function, the same in PyTorch (given the torch module and a tensor)
 CASES = [
@@ -66,20 +67,6 @@ def away_from_kinks(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndar
     """Values spread over about [-6, 6], none within 0.05 of 0 (where ReLUs have a kink)."""
     values = rng.standard_normal(shape) * 2.5
     return np.where(values >= 0, values + 0.05, values - 0.05)
-
-
-def compare_with_torch(ours, theirs, *arrays, rtol=1e-10, atol=1e-10) -> None:
-    """Values and input gradients of ours(*Tensors) and theirs(torch, *tensors) in float64."""
-    torch = pytest.importorskip("torch")
-    leaves = [Tensor(a, requires_grad=True, dtype=np.float64) for a in arrays]
-    torch_leaves = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
-    out, torch_out = ours(*leaves), theirs(torch, *torch_leaves)
-    np.testing.assert_allclose(out.data, torch_out.detach().numpy(), rtol=rtol, atol=atol)
-    weight = np.random.default_rng(7).standard_normal(out.shape)
-    (out * Tensor(weight, dtype=np.float64)).sum().backward()
-    (torch_out * torch.from_numpy(weight)).sum().backward()
-    for leaf, torch_leaf in zip(leaves, torch_leaves):
-        np.testing.assert_allclose(leaf.grad, torch_leaf.grad.numpy(), rtol=rtol, atol=atol)
 
 
 # ----- erf ------------------------------------------------------------------------------------
