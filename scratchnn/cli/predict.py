@@ -7,11 +7,12 @@ from pathlib import Path
 
 import numpy as np
 
-from scratchnn import nn
+from scratchnn import functional, nn
 from scratchnn.cli.options import add_data_options, common, existing_file
 from scratchnn.cli.saved import load_model
 from scratchnn.cli.setup import load_task
 from scratchnn.data import load_digit_image, read_csv
+from scratchnn.tensor import Tensor
 from scratchnn.train import predict
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
@@ -38,8 +39,7 @@ def probabilities(model: nn.Module, outputs: np.ndarray) -> np.ndarray:
     last = list(model.children())[-1] if list(model.children()) else model
     if isinstance(last, (nn.Softmax, nn.Sigmoid)):
         return outputs
-    shifted = np.exp(outputs - outputs.max(axis=-1, keepdims=True))
-    return shifted / shifted.sum(axis=-1, keepdims=True)
+    return functional.softmax(Tensor(outputs), axis=-1).data
 
 
 def probability_table(probs: np.ndarray, class_names: list[str]) -> str:
