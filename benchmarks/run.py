@@ -8,8 +8,9 @@ For every batch size each implementation builds its model, trains one untimed wa
 then the timed epochs run alternately (epoch 1 of each, epoch 2 of each, ...; the order rotates
 every round), so drift of a shared machine hits all alike; each keeps its own model between
 its epochs. Reported: median epoch seconds, the ratio peer / scratchnn, test accuracy after
-the warm-up and timed epochs, and the peak memory of one epoch, measured per implementation
-in a fresh process (`--measure-memory IMPL BATCH`). Inference: predicting the test images,
+the warm-up and timed epochs, and the peak memory of the warm-up epoch. Every implementation
+runs in a worker process of its own (benchmarks/worker.py), one per batch size, so no two
+libraries share thread pools. Inference: predicting the test images,
 median of 5 alternating repeats, with each library's faster way (one batch or batches of 1,000).
 """
 
@@ -17,22 +18,15 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import gc
-import importlib
 import importlib.util
-import json
 import os
 import shlex
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
-from types import ModuleType
 
-import memory
 import workload
-from threadpoolctl import threadpool_limits
+from worker import Worker
 
 IMPLEMENTATIONS = {"scratchnn": "scratchnn", "torch": "torch", "sklearn": "sklearn"}  # -> package
 INFERENCE_REPEATS = 5
@@ -54,12 +48,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "images, batch 128, 1 timed epoch",
     )
     parser.add_argument("--write", type=Path, help="also write the results as Markdown here")
-    parser.add_argument(
-        "--measure-memory",
-        nargs=2,
-        metavar=("IMPL", "BATCH"),
-        help="internal: print the peak memory of one epoch of IMPL at BATCH as JSON",
-    )
     args = parser.parse_args(argv)
     args.batch_sizes = args.batch_sizes or ([128] if args.quick else [32, 128, 512])
     args.epochs = args.epochs or (1 if args.quick else 3)
@@ -72,19 +60,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def import_implementations(names: list[str], threads: int) -> dict[str, ModuleType | None]:
-    """The benchmark module of each name (None when its library is not installed), with every
-    thread pool loaded by then limited to `threads`."""
-    modules = {
-        name: importlib.import_module(f"impl_{name}")
-        if importlib.util.find_spec(IMPLEMENTATIONS[name])
-        else None
-        for name in names
-    }
-    threadpool_limits(threads)
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(threads)
-    return modules
+def installed(names: list[str]) -> tuple[list[str], list[str]]:
+    """(names whose library is installed, names whose library is not)."""
+    found = [name for name in names if importlib.util.find_spec(IMPLEMENTATIONS[name])]
+    return found, [name for name in names if name not in found]
 
 
 def log(message: str) -> None:
@@ -92,68 +71,42 @@ def log(message: str) -> None:
 
 
 # ----- timing ---------------------------------------------------------------------------------
-def time_training(modules: dict[str, ModuleType], data, batch: int, epochs: int, seed: int):
-    """Warm-up epoch of each, then `epochs` alternating timed rounds; (times, trainers)."""
-    trainers = {name: module.Trainer(data, batch, seed) for name, module in modules.items()}
-    for name, trainer in trainers.items():
+def rotations(names: list[str], rounds: int):
+    """The order of each round: names rotated by one more place every round."""
+    for round_ in range(rounds):
+        shift = round_ % len(names)
+        yield round_, names[shift:] + names[:shift]
+
+
+def time_training(workers: dict[str, Worker], batch: int, epochs: int) -> dict[str, dict]:
+    """Warm-up epoch of each (its peak memory), then `epochs` alternating timed rounds."""
+    results: dict[str, dict] = {}
+    for name, worker in workers.items():
         log(f"batch {batch}: warm-up epoch of {name}")
-        trainer.train_epoch()
-    times: dict[str, list[float]] = {name: [] for name in trainers}
-    names = list(trainers)
-    for round_ in range(epochs):
-        for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
-            gc.collect()
-            start = time.perf_counter()
-            trainers[name].train_epoch()
-            times[name].append(time.perf_counter() - start)
-            log(f"batch {batch}: epoch {round_ + 1} of {name}: {times[name][-1]:.3f} s")
-    return times, trainers
+        warm_up = worker.call("epoch")
+        results[name] = {"times": [], "peak": warm_up["peak_extra"] / MIB}
+    for round_, order in rotations(list(workers), epochs):
+        for name in order:
+            seconds = workers[name].call("epoch")["seconds"]
+            results[name]["times"].append(seconds)
+            log(f"batch {batch}: epoch {round_ + 1} of {name}: {seconds:.3f} s")
+    return results
 
 
-def time_inference(modules: dict[str, ModuleType], trainers: dict, x) -> dict[str, tuple]:
-    """Median seconds of predicting x, alternating; per name (seconds, chunk) of its fastest way."""
-    times = {(n, c): [] for n in trainers for c in modules[n].PREDICT_CHUNKS}
-    for _ in range(INFERENCE_REPEATS):
-        for (name, chunk), found in times.items():
-            gc.collect()
-            start = time.perf_counter()
-            trainers[name].predict(x, chunk)
-            found.append(time.perf_counter() - start)
+def time_inference(workers: dict[str, Worker]) -> dict[str, tuple]:
+    """Median seconds of predicting the test images, alternating; per name (seconds, chunk) of
+    its fastest way."""
+    ways = [(name, chunk) for name in workers for chunk in workers[name].ready["predict_chunks"]]
+    times: dict[tuple, list[float]] = {way: [] for way in ways}
+    for _, order in rotations(ways, INFERENCE_REPEATS):
+        for name, chunk in order:
+            times[name, chunk].append(workers[name].call("predict", chunk=chunk)["seconds"])
     best: dict[str, tuple] = {}
     for (name, chunk), found in times.items():
         median = statistics.median(found)
         if name not in best or median < best[name][0]:
             best[name] = (median, chunk)
     return best
-
-
-def accuracy(trainer, data) -> float:
-    return float((trainer.predict(data.x_test, None) == data.y_test).mean())
-
-
-# ----- memory ---------------------------------------------------------------------------------
-def measure_memory_here(args: argparse.Namespace) -> None:
-    """Child process: peak RSS of one epoch above the RSS after imports and data load, as JSON."""
-    name, batch = args.measure_memory[0], int(args.measure_memory[1])
-    module = import_implementations([name], args.threads)[name]
-    data = workload.load(args.data, quick=args.quick, test=False)
-    base = memory.baseline()
-    module.Trainer(data, batch, args.seed).train_epoch()
-    peak = memory.peak_rss()
-    print(json.dumps({"baseline": base, "peak": peak, "extra": peak - base}))
-
-
-def measure_memory(name: str, batch: int, args: argparse.Namespace) -> float | None:
-    """Peak extra MiB of one epoch of `name`, measured in a fresh process (None on failure)."""
-    command = [sys.executable, __file__, "--measure-memory", name, str(batch)]
-    command += ["--data", str(args.data), "--threads", str(args.threads), "--seed", str(args.seed)]
-    command += ["--quick"] if args.quick else []
-    log(f"batch {batch}: memory of {name}")
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        log(f"memory measurement of {name} failed:\n{result.stderr}")
-        return None
-    return json.loads(result.stdout.strip().splitlines()[-1])["extra"] / MIB
 
 
 # ----- report ---------------------------------------------------------------------------------
@@ -197,10 +150,10 @@ def notes(args: argparse.Namespace, samples: int, threads: int) -> list[str]:
         f"timed epoch(s) after one untimed warm-up epoch, implementations alternating; "
         f"{threads} thread(s) for BLAS/OpenMP in every library. Test accuracy after "
         f"{args.epochs + 1} epochs.",
-        f"Peak extra: the peak resident set (VmHWM, i.e. `ru_maxrss` of this process alone) after "
-        f"one full epoch in a fresh process, minus the resident set right after imports and data "
-        f"load. For reference, float32 training data + model = "
-        f"{reference:.1f} MiB; target: scratchnn's peak extra ≤ 1.5× that "
+        f"Each implementation runs in a worker process of its own. Peak extra: the worker's "
+        f"peak resident set (VmHWM) over building the model and its first epoch, minus its "
+        f"resident set right after imports and data load. For reference, float32 training "
+        f"data + model = {reference:.1f} MiB; target: scratchnn's peak extra ≤ 1.5× that "
         f"({1.5 * reference:.1f} MiB).",
     ]
 
@@ -235,38 +188,36 @@ def results_file(body: list[str], argv: list[str], load_at_start: float) -> str:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     load_at_start = os.getloadavg()[0]
-    if args.measure_memory:
-        measure_memory_here(args)
-        return 0
-    modules = import_implementations(args.only, args.threads)
-    available = {name: module for name, module in modules.items() if module is not None}
-    skipped = [name for name, module in modules.items() if module is None]
-    data = workload.load(args.data, quick=args.quick)
+    available, skipped = installed(args.only)
+    samples = workload.load(args.data, quick=args.quick, test=False).x_train.shape[0]
     inference_batch = 128 if 128 in args.batch_sizes else args.batch_sizes[0]
-    rows, best = [], {}
+    rows, best, test_images = [], {}, 0
     for batch in args.batch_sizes:
-        times, trainers = time_training(available, data, batch, args.epochs, args.seed)
-        medians = {name: statistics.median(found) for name, found in times.items()}
-        for name, trainer in trainers.items():
-            rows.append(
-                {
-                    "name": name,
-                    "batch": batch,
-                    "seconds": medians[name],
-                    "ratio": ratio(medians[name], medians.get("scratchnn")),
-                    "accuracy": accuracy(trainer, data),
-                }
-            )
-        if batch == inference_batch:
-            best = time_inference(available, trainers, data.x_test)
-        del trainers
-        gc.collect()
-    for row in rows:
-        row["peak"] = measure_memory(row["name"], row["batch"], args)
+        workers = {name: Worker(name, batch, args) for name in available}
+        try:
+            results = time_training(workers, batch, args.epochs)
+            medians = {name: statistics.median(result["times"]) for name, result in results.items()}
+            for name, result in results.items():
+                rows.append(
+                    {
+                        "name": name,
+                        "batch": batch,
+                        "seconds": medians[name],
+                        "ratio": ratio(medians[name], medians.get("scratchnn")),
+                        "accuracy": workers[name].call("accuracy")["accuracy"],
+                        "peak": result["peak"],
+                    }
+                )
+            if batch == inference_batch:
+                best = time_inference(workers)
+                test_images = workers[available[0]].ready["test_samples"]
+        finally:
+            for worker in workers.values():
+                worker.close()
     body = training_table(rows, skipped)
     if best:
-        body += ["", *inference_table(best, len(data.x_test), inference_batch)]
-    body += ["", *notes(args, len(data.x_train), args.threads)]
+        body += ["", *inference_table(best, test_images, inference_batch)]
+    body += ["", *notes(args, samples, args.threads)]
     print("\n".join(body))
     if args.write:
         args.write.write_text(results_file(body, argv, load_at_start))
