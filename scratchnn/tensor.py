@@ -14,7 +14,7 @@ Axis = int | Sequence[int] | None
 class Tensor:
     """A NumPy array with an optional gradient and a link to the op that produced it."""
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_grad_buffer", "__weakref__")
     __array_priority__ = 1000  # numpy scalars and arrays defer to Tensor's operators
 
     def __init__(self, data, requires_grad: bool = False, dtype=None) -> None:
@@ -26,6 +26,7 @@ class Tensor:
         self.requires_grad = requires_grad
         self.grad: np.ndarray | None = None
         self._ctx = None
+        self._grad_buffer: np.ndarray | None = None  # where a new .grad goes (optim/flat.py)
 
     @classmethod
     def _from_op(cls, data: np.ndarray, ctx) -> Tensor:
@@ -34,6 +35,7 @@ class Tensor:
         out.data = data
         out.grad = None
         out._ctx = ctx
+        out._grad_buffer = None
         out.requires_grad = ctx is not None
         return out
 
@@ -153,15 +155,19 @@ class Tensor:
                 ctx.release()
 
     def _accumulate(self, g: np.ndarray | None) -> None:
-        """Add g into .grad (a private copy in this tensor's dtype)."""
+        """Add g into .grad; a first gradient is copied, into the gradient buffer if there is one
+        (an optimizer's flat storage, see optim/flat.py), else into a new array of our dtype."""
         if g is None:
             return
         if g.shape != self.data.shape:
             g = np.broadcast_to(g, self.data.shape)
-        if self.grad is None:
-            self.grad = np.array(g, dtype=self.data.dtype, copy=True)
-        else:
+        if self.grad is not None:
             self.grad += g
+        elif _fits(self._grad_buffer, self.data):
+            np.copyto(self._grad_buffer, g)
+            self.grad = self._grad_buffer
+        else:
+            self.grad = np.array(g, dtype=self.data.dtype, copy=True)
 
     # ----- arithmetic -------------------------------------------------------------------
     def __add__(self, other) -> Tensor:
@@ -334,6 +340,11 @@ def _lift(value, like: Tensor) -> Tensor:
     if isinstance(value, Tensor):
         return value
     return Tensor._from_op(np.asarray(value, dtype=like.data.dtype), None)
+
+
+def _fits(buffer: np.ndarray | None, data: np.ndarray) -> bool:
+    """Whether a gradient buffer can hold the gradient of data: same shape and dtype."""
+    return buffer is not None and buffer.shape == data.shape and buffer.dtype == data.dtype
 
 
 def _graph_order(root) -> list:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from scratchnn import nn, optim
-from scratchnn.optim.subnormal import FLUSH_EVERY, flush_subnormals
+from scratchnn.optim.subnormal import FLUSH_FACTOR, flush_interval, flush_subnormals
 
 TINY = np.finfo(np.float32).tiny
 
@@ -40,21 +40,33 @@ def test_state_never_goes_subnormal_after_gradients_stop(make):
 
 def test_flush_zeroes_only_negligible_values():
     values = np.array([1e-39, -1e-30, 1e-20, -1.0, 0.0], dtype=np.float32)
-    flush_subnormals(values, np.empty_like(values))
+    flush_subnormals(values)
     np.testing.assert_array_equal(values, np.array([0, 0, 1e-20, -1.0, 0], dtype=np.float32))
     doubles = np.array([1e-310, 1e-200])
-    flush_subnormals(doubles, np.empty_like(doubles))
+    flush_subnormals(doubles)
     np.testing.assert_array_equal(doubles, [0.0, 1e-200])
 
 
-def test_flushing_follows_the_saved_step_count():
-    assert FLUSH_EVERY > 1
+@pytest.mark.parametrize("betas", [(0.9, 0.999), (0.5, 0.6)])
+def test_adam_flushes_every_interval_of_its_faster_decay(betas):
+    every = flush_interval(min(betas))
+    assert every > 1
     weight = nn.Parameter(np.ones(3, dtype=np.float32))
-    optimizer = optim.Adam([weight])
+    optimizer = optim.Adam([weight], betas=betas)
     weight.grad = np.full(3, 1e-28, dtype=np.float32)
     optimizer.step()  # step 1: not a flush step, the tiny moment stays
     assert optimizer.state[weight]["exp_avg"][0] != 0
-    for _ in range(FLUSH_EVERY - 1):
+    for _ in range(every - 2):
         optimizer.step()
-    assert optimizer.state[weight]["step"] == FLUSH_EVERY
+    assert optimizer.state[weight]["exp_avg"][0] != 0
+    optimizer.step()
+    assert optimizer.state[weight]["step"] == every
     assert not optimizer.state[weight]["exp_avg"].any()
+
+
+@pytest.mark.parametrize("decay", [0.0, 0.03, 0.5, 0.9, 0.99, 0.999])
+def test_a_value_at_the_threshold_survives_one_flush_interval_as_a_normal_number(decay):
+    every = flush_interval(decay)
+    at_threshold = np.float32(TINY * FLUSH_FACTOR)
+    assert every == 1 or at_threshold * np.float32(decay) ** every >= TINY
+    assert every == 1 or every * 2 > np.log(FLUSH_FACTOR) / -np.log(decay)

@@ -7,6 +7,9 @@ import math
 import numpy as np
 
 from scratchnn.optim.optimizer import Optimizer, ParamsT, require_non_negative, signed_grad
+from scratchnn.optim.subnormal import flush_interval
+
+STATE_NAMES = ("exp_avg", "exp_avg_sq")
 
 
 def adam_update(
@@ -88,20 +91,16 @@ class Adam(Optimizer):
         decoupled = group["decoupled_weight_decay"]
         shrink = 1.0 - lr * weight_decay if decoupled else 1.0
         l2 = 0.0 if decoupled else weight_decay
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state.get(p)
-            if state is None:
-                state = self._init_state(p, amsgrad)
-            step = state["step"] = state["step"] + 1
+        names = STATE_NAMES + (("max_exp_avg_sq",) if amsgrad else ())
+
+        def update(data, grad, state, step, work) -> None:
             root2 = math.sqrt(1.0 - beta2**step)
-            tmp, g_buf = self._scratch(p)
+            tmp, g_buf = work
             if shrink != 1.0:
-                p.data *= shrink
+                data *= shrink
             adam_update(
-                p.data,
-                signed_grad(p.data, p.grad, l2, maximize, g_buf),
+                data,
+                signed_grad(data, grad, l2, maximize, g_buf),
                 state["exp_avg"],
                 state["exp_avg_sq"],
                 state["max_exp_avg_sq"] if amsgrad else None,
@@ -112,12 +111,28 @@ class Adam(Optimizer):
                 eps=eps * root2,
             )
 
-    def _init_state(self, p, amsgrad: bool) -> dict:
-        state = {"step": 0, "exp_avg": np.zeros_like(p.data), "exp_avg_sq": np.zeros_like(p.data)}
-        if amsgrad:
-            state["max_exp_avg_sq"] = np.zeros_like(p.data)
-        self.state[p] = state
-        return state
+        flat = self._flat_group(group)
+        flat_state = flat.gather_state(self.state, names) if flat is not None else None
+        if flat_state is not None:
+            step = self.state[flat.params[0]]["step"] + 1
+            for p in flat.params:
+                self.state[p]["step"] = step
+            update(flat.data, flat.grad, flat_state, step, flat.work)
+            return
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state.get(p)
+            if state is None:
+                state = self.state[p] = {"step": 0}
+                state.update((name, np.zeros_like(p.data)) for name in names)
+            step = state["step"] = state["step"] + 1
+            update(p.data, p.grad, state, step, self._scratch(p))
+
+
+    def _flush_every(self, group: dict) -> int:
+        """Both moments decay (by β1 and β2) while a gradient is zero: the faster one rules."""
+        return flush_interval(min(group["betas"]))
 
 
 class AdamW(Adam):

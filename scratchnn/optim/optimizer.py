@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from scratchnn.grad_mode import enable_grad
+from scratchnn.optim.flat import FlatGroup
 from scratchnn.optim.subnormal import FLUSH_EVERY, flush_subnormals
 from scratchnn.tensor import Tensor
 
@@ -31,6 +32,7 @@ class Optimizer:
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[Tensor, dict[str, Any]] = {}
         self._work: dict[Tensor, tuple[np.ndarray, np.ndarray]] = {}
+        self._flat: dict[int, FlatGroup | None] = {}
         groups = _as_list(params)
         if not groups:
             raise ValueError("optimizer got an empty parameter list")
@@ -72,18 +74,30 @@ class Optimizer:
                 loss = closure()
         for group in self.param_groups:
             self._step_group(group)
-        self._flush_decaying_state()
+            self._flush_decaying_state(group)
         return loss
 
-    def _flush_decaying_state(self) -> None:
-        """Zero state values on their way to subnormal numbers (see optim/subnormal.py)."""
-        for p, state in self.state.items():
-            if state.get("step", 0) % FLUSH_EVERY:
+    def _flush_decaying_state(self, group: dict[str, Any]) -> None:
+        """Zero the group's state values on their way to subnormal numbers (optim/subnormal.py)
+        every `_flush_every(group)` steps; a state array that is a view into a flat group's
+        array (optim/flat.py) flushes that whole array, once."""
+        every = self._flush_every(group)
+        flushed: set[int] = set()
+        for p in group["params"]:
+            state = self.state.get(p)
+            if state is None or state.get("step", 0) % every:
                 continue
-            work = self._scratch(p)[0]
             for value in state.values():
-                if isinstance(value, np.ndarray) and value.shape == work.shape:
-                    flush_subnormals(value, work)
+                if not isinstance(value, np.ndarray):
+                    continue
+                whole = value if value.base is None else value.base
+                if id(whole) not in flushed:
+                    flushed.add(id(whole))
+                    flush_subnormals(whole)
+
+    def _flush_every(self, group: dict[str, Any]) -> int:
+        """Steps between flushes of the group's state (for state that counts steps)."""
+        return FLUSH_EVERY
 
     def _step_group(self, group: dict[str, Any]) -> None:
         raise NotImplementedError(f"{type(self).__name__} has no update rule")
@@ -94,6 +108,15 @@ class Optimizer:
         if work is None:
             work = self._work[p] = (np.empty_like(p.data), np.empty_like(p.data))
         return work
+
+    def _flat_group(self, group: dict[str, Any]) -> FlatGroup | None:
+        """The group's parameters in flat storage (made at the first call), when this step can
+        update them all at once: every parameter has its gradient in the flat buffer."""
+        key = id(group)
+        if key not in self._flat:
+            self._flat[key] = FlatGroup.of(group["params"])
+        flat = self._flat[key]
+        return flat if flat is not None and flat.holds_gradients() else None
 
     # ----- saving and resuming ----------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
