@@ -129,7 +129,6 @@ class Adam(Optimizer):
             step = state["step"] = state["step"] + 1
             update(p.data, p.grad, state, step, self._scratch(p))
 
-
     def _flush_every(self, group: dict) -> int:
         """Both moments decay (by β1 and β2) while a gradient is zero: the faster one rules."""
         return flush_interval(min(group["betas"]))
