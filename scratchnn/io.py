@@ -313,7 +313,9 @@ def _adopt(path: PathLike, model: Module, arrays: dict[str, np.ndarray]) -> None
         raise ModelFormatError(f"{path}: tensors with wrong shapes: {', '.join(wrong)}")
     modules = dict(model.named_modules())
     for name, parameter in parameters.items():
-        parameter.data = np.require(arrays[name], requirements=["C", "A", "W"])
+        stored = np.empty_like(parameter.data, dtype=arrays[name].dtype)  # the layer's layout
+        stored[...] = arrays[name]  # (a Linear weight stays column-major)
+        parameter.data = stored
     for name in buffers:
         owner, _, attribute = name.rpartition(".")
         array = np.require(arrays[name], requirements=["C", "A", "W"])

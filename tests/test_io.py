@@ -110,6 +110,14 @@ def test_loaded_parameters_are_writable_and_trainable(path, rng):
     assert all(p.grad is not None for p in model.parameters())
 
 
+def test_loaded_parameters_keep_the_memory_layout_of_a_new_model(path):
+    model = mlp()
+    sn.save(model, path)
+    loaded = sn.load(path)
+    for (name, new), (_, old) in zip(loaded.named_parameters(), model.named_parameters()):
+        assert new.data.strides == old.data.strides, name  # Linear weights stay column-major
+
+
 def test_metadata_round_trips(path):
     metadata = {
         "dataset": "mnist",
