@@ -1,13 +1,15 @@
-"""W1 in scratchnn, written the way its users write it: DataLoader, Sequential, autograd, Adam."""
+"""W1 and W2 in scratchnn, written the way its users write it: DataLoader, Sequential, autograd,
+Adam; W2's network is the one `scratchnn train --model cnn` builds."""
 
 from __future__ import annotations
 
 import numpy as np
-from workload import LAYERS, LEARNING_RATE, W1Data
+from workload import CNN_SPEC, IMAGE_SHAPE, LAYERS, LEARNING_RATE, W1Data
 
 import scratchnn
 from scratchnn import Tensor, nn
 from scratchnn.data import ArrayDataset, DataLoader
+from scratchnn.models import cnn
 from scratchnn.optim import Adam
 
 PREDICT_CHUNKS = (None, 1000)
@@ -16,18 +18,23 @@ PREDICT_CHUNKS = (None, 1000)
 class Trainer:
     """One scratchnn model with its optimizer and loader; its state carries over between epochs."""
 
-    def __init__(self, data: W1Data, batch_size: int, seed: int) -> None:
+    def __init__(self, data: W1Data, batch_size: int, seed: int, network: str = "mlp") -> None:
         scratchnn.manual_seed(seed)
-        self.model = nn.Sequential(
-            nn.Linear(LAYERS[0], LAYERS[1]),
-            nn.ReLU(),
-            nn.Linear(LAYERS[1], LAYERS[2]),
-            nn.ReLU(),
-            nn.Linear(LAYERS[2], LAYERS[3]),
-        )
+        if network == "cnn":
+            self.model = nn.Sequential(*cnn(CNN_SPEC, IMAGE_SHAPE, LAYERS[-1]))
+            self.shape = (-1, *IMAGE_SHAPE)
+        else:
+            self.model = nn.Sequential(
+                nn.Linear(LAYERS[0], LAYERS[1]),
+                nn.ReLU(),
+                nn.Linear(LAYERS[1], LAYERS[2]),
+                nn.ReLU(),
+                nn.Linear(LAYERS[2], LAYERS[3]),
+            )
+            self.shape = (-1, LAYERS[0])
         self.loss_fn = nn.CrossEntropyLoss()
         self.optimizer = Adam(self.model.parameters(), lr=LEARNING_RATE)
-        dataset = ArrayDataset(data.x_train, data.y_train)
+        dataset = ArrayDataset(data.x_train.reshape(self.shape), data.y_train)
         self.loader = DataLoader(dataset, batch_size, shuffle=True, seed=seed)
 
     def train_epoch(self) -> None:
@@ -39,6 +46,7 @@ class Trainer:
 
     def predict(self, x: np.ndarray, chunk: int | None) -> np.ndarray:
         """Class labels of x, forward under no_grad in one batch (chunk None) or in chunks."""
+        x = x.reshape(self.shape)
         with scratchnn.no_grad():
             if chunk is None:
                 return self.model(Tensor(x)).data.argmax(axis=1)

@@ -14,7 +14,9 @@ PREDICT_CHUNKS = (None,)
 class Trainer:
     """One MLPClassifier; partial_fit continues from its weights and Adam state every epoch."""
 
-    def __init__(self, data: W1Data, batch_size: int, seed: int) -> None:
+    def __init__(self, data: W1Data, batch_size: int, seed: int, network: str = "mlp") -> None:
+        if network != "mlp":
+            raise ValueError(f"scikit-learn has no {network} network")
         # A RandomState object rather than an int: MLPClassifier re-creates its generator from
         # random_state at every partial_fit, so an int would repeat the same order each epoch.
         self.model = MLPClassifier(

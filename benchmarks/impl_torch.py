@@ -1,10 +1,11 @@
-"""W1 in PyTorch eager on the CPU: batches indexed from preloaded tensors by a fresh randperm."""
+"""W1 and W2 in PyTorch eager on the CPU: batches indexed from preloaded tensors by a fresh
+randperm; W2 with the layers of scratchnn's `--model cnn` network."""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
-from workload import LAYERS, LEARNING_RATE, W1Data
+from workload import IMAGE_SHAPE, LAYERS, LEARNING_RATE, W1Data
 
 PREDICT_CHUNKS = (None, 1000)
 
@@ -12,18 +13,35 @@ PREDICT_CHUNKS = (None, 1000)
 class Trainer:
     """One torch model with its optimizer; its state carries over between epochs."""
 
-    def __init__(self, data: W1Data, batch_size: int, seed: int) -> None:
+    def __init__(self, data: W1Data, batch_size: int, seed: int, network: str = "mlp") -> None:
         torch.manual_seed(seed)
-        self.model = torch.nn.Sequential(
-            torch.nn.Linear(LAYERS[0], LAYERS[1]),
-            torch.nn.ReLU(),
-            torch.nn.Linear(LAYERS[1], LAYERS[2]),
-            torch.nn.ReLU(),
-            torch.nn.Linear(LAYERS[2], LAYERS[3]),
-        )
-        self.loss_fn = torch.nn.CrossEntropyLoss()
+        nn = torch.nn
+        if network == "cnn":
+            self.model = nn.Sequential(
+                nn.Conv2d(IMAGE_SHAPE[0], 32, 3, padding=1),
+                nn.ReLU(),
+                nn.MaxPool2d(2),
+                nn.Conv2d(32, 64, 3, padding=1),
+                nn.ReLU(),
+                nn.MaxPool2d(2),
+                nn.Flatten(),
+                nn.Linear(64 * 7 * 7, 128),
+                nn.ReLU(),
+                nn.Linear(128, LAYERS[-1]),
+            )
+            self.shape = (-1, *IMAGE_SHAPE)
+        else:
+            self.model = nn.Sequential(
+                nn.Linear(LAYERS[0], LAYERS[1]),
+                nn.ReLU(),
+                nn.Linear(LAYERS[1], LAYERS[2]),
+                nn.ReLU(),
+                nn.Linear(LAYERS[2], LAYERS[3]),
+            )
+            self.shape = (-1, LAYERS[0])
+        self.loss_fn = nn.CrossEntropyLoss()
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=LEARNING_RATE)
-        self.x = torch.from_numpy(data.x_train)
+        self.x = torch.from_numpy(data.x_train.reshape(self.shape))
         self.y = torch.from_numpy(data.y_train)
         self.batch_size = batch_size
 
@@ -38,7 +56,7 @@ class Trainer:
 
     def predict(self, x: np.ndarray, chunk: int | None) -> np.ndarray:
         """Class labels of x, forward under no_grad in one batch (chunk None) or in chunks."""
-        xt = torch.from_numpy(x)
+        xt = torch.from_numpy(x.reshape(self.shape))
         with torch.no_grad():
             if chunk is None:
                 return self.model(xt).argmax(dim=1).numpy()

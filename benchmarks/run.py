@@ -1,8 +1,11 @@
-"""Side-by-side W1 benchmark: scratchnn against PyTorch (CPU eager) and scikit-learn.
+"""Side-by-side benchmark: scratchnn against PyTorch (CPU eager) and scikit-learn.
 
-    python benchmarks/run.py [--batch-sizes 32 128 512] [--epochs 3] [--threads 2]
-                             [--data PATH] [--only scratchnn,torch,sklearn] [--quick]
-                             [--write benchmarks/RESULTS.md]
+    python benchmarks/run.py [--network mlp|cnn] [--batch-sizes 32 128 512] [--epochs 3]
+                             [--threads 2] [--data PATH] [--only scratchnn,torch,sklearn]
+                             [--quick] [--write benchmarks/RESULTS.md]
+
+`--network mlp` is workload W1, `--network cnn` W2 (benchmarks/workload.py); scikit-learn has
+no convolutional network and sits W2 out.
 
 For every batch size each implementation builds its model, trains one untimed warm-up epoch,
 then the timed epochs run alternately (epoch 1 of each, epoch 2 of each, ...; the order rotates
@@ -29,13 +32,21 @@ import workload
 from worker import Worker
 
 IMPLEMENTATIONS = {"scratchnn": "scratchnn", "torch": "torch", "sklearn": "sklearn"}  # -> package
+NETWORKS = {"scratchnn": ("mlp", "cnn"), "torch": ("mlp", "cnn"), "sklearn": ("mlp",)}
+TITLES = {
+    "mlp": "workload W1: MNIST 784-128-64-10 MLP, Adam",
+    "cnn": "workload W2: MNIST LeNet-style CNN of `scratchnn train --model cnn`, Adam",
+}
 INFERENCE_REPEATS = 5
 MIB = 2**20
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--batch-sizes", type=int, nargs="+", help="default 32 128 512")
+    parser.add_argument("--network", choices=workload.NETWORKS, default="mlp")
+    parser.add_argument(
+        "--batch-sizes", type=int, nargs="+", help="default 32 128 512 (mlp), 128 (cnn)"
+    )
     parser.add_argument("--epochs", type=int, help="timed epochs per implementation (default 3)")
     parser.add_argument("--threads", type=int, default=2, help="BLAS/OpenMP threads for all")
     parser.add_argument("--data", type=Path, default=workload.DEFAULT_DATA, help="MNIST folder")
@@ -49,7 +60,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--write", type=Path, help="also write the results as Markdown here")
     args = parser.parse_args(argv)
-    args.batch_sizes = args.batch_sizes or ([128] if args.quick else [32, 128, 512])
+    default_sizes = [128] if args.quick or args.network == "cnn" else [32, 128, 512]
+    args.batch_sizes = args.batch_sizes or default_sizes
     args.epochs = args.epochs or (1 if args.quick else 3)
     args.only = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = sorted(set(args.only) - set(IMPLEMENTATIONS))
@@ -60,10 +72,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def installed(names: list[str]) -> tuple[list[str], list[str]]:
-    """(names whose library is installed, names whose library is not)."""
-    found = [name for name in names if importlib.util.find_spec(IMPLEMENTATIONS[name])]
-    return found, [name for name in names if name not in found]
+def runnable(names: list[str], network: str) -> tuple[list[str], dict[str, str]]:
+    """(names that can run the network, {name: why not} for the others)."""
+    found, skipped = [], {}
+    for name in names:
+        if network not in NETWORKS[name]:
+            skipped[name] = f"no {network} network"
+        elif importlib.util.find_spec(IMPLEMENTATIONS[name]) is None:
+            skipped[name] = "not installed"
+        else:
+            found.append(name)
+    return found, skipped
 
 
 def log(message: str) -> None:
@@ -114,7 +133,7 @@ def ratio(peer: float, ours: float | None) -> str:
     return "—" if ours is None else f"{peer / ours:.2f}"
 
 
-def training_table(rows: list[dict], skipped: list[str]) -> list[str]:
+def training_table(rows: list[dict], skipped: dict[str, str]) -> list[str]:
     lines = [
         "| implementation | batch | median epoch s | peer / scratchnn (> 1: scratchnn faster) "
         "| test accuracy | peak extra MiB |",
@@ -126,7 +145,7 @@ def training_table(rows: list[dict], skipped: list[str]) -> list[str]:
             f"| {row['name']} | {row['batch']} | {row['seconds']:.3f} | {row['ratio']} "
             f"| {row['accuracy']:.4f} | {peak} |"
         )
-    lines += [f"| {name} | — | skipped (not installed) | — | — | — |" for name in skipped]
+    lines += [f"| {name} | — | skipped ({why}) | — | — | — |" for name, why in skipped.items()]
     return lines
 
 
@@ -144,7 +163,7 @@ def inference_table(best: dict[str, tuple], samples: int, batch: int) -> list[st
 
 
 def notes(args: argparse.Namespace, samples: int, threads: int) -> list[str]:
-    reference = workload.data_and_model_bytes(samples) / MIB
+    reference = workload.data_and_model_bytes(samples, args.network) / MIB
     return [
         f"Epoch: one pass over {samples:,} shuffled training images; median of {args.epochs} "
         f"timed epoch(s) after one untimed warm-up epoch, implementations alternating; "
@@ -158,19 +177,19 @@ def notes(args: argparse.Namespace, samples: int, threads: int) -> list[str]:
     ]
 
 
-def results_file(body: list[str], argv: list[str], load_at_start: float) -> str:
+def results_file(body: list[str], args: argparse.Namespace, argv: list[str], load: float) -> str:
     import machine
 
     command = shlex.join(["python", "benchmarks/run.py", *argv])
     date = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     return "\n".join(
         [
-            "# scratchnn benchmark results (workload W1: MNIST 784-128-64-10, Adam)",
+            f"# scratchnn benchmark results ({TITLES[args.network]})",
             "",
             f"Generated by `{command}` on {date}.",
             "The machine is shared with other work: compare medians and ratios, not single "
             "times. These numbers are a snapshot of the commit below. Load average (1 min) "
-            f"at the start and end of the run: {load_at_start:.1f} and {os.getloadavg()[0]:.1f} "
+            f"at the start and end of the run: {load:.1f} and {os.getloadavg()[0]:.1f} "
             f"on {os.cpu_count()} cores; this run alone accounts for up to its thread count.",
             "",
             "## Machine",
@@ -188,7 +207,7 @@ def results_file(body: list[str], argv: list[str], load_at_start: float) -> str:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     load_at_start = os.getloadavg()[0]
-    available, skipped = installed(args.only)
+    available, skipped = runnable(args.only, args.network)
     samples = workload.load(args.data, quick=args.quick, test=False).x_train.shape[0]
     inference_batch = 128 if 128 in args.batch_sizes else args.batch_sizes[0]
     rows, best, test_images = [], {}, 0
@@ -220,7 +239,7 @@ def main(argv: list[str]) -> int:
     body += ["", *notes(args, samples, args.threads)]
     print("\n".join(body))
     if args.write:
-        args.write.write_text(results_file(body, argv, load_at_start))
+        args.write.write_text(results_file(body, args, argv, load_at_start))
         log(f"wrote {args.write}")
     return 0
 

@@ -1,6 +1,7 @@
 """One implementation's W1 trainer in a process of its own, driven one command at a time.
 
-    python benchmarks/worker.py IMPL BATCH [--data PATH] [--threads N] [--seed S] [--quick]
+    python benchmarks/worker.py IMPL BATCH [--network mlp|cnn] [--data PATH] [--threads N]
+                                [--seed S] [--quick]
 
 run.py starts one worker per implementation and batch size, so no library shares a process
 (and its thread pools) with another, as no user would run them; it alternates the timed
@@ -51,7 +52,7 @@ def serve(name: str, batch: int, args: argparse.Namespace) -> None:
         sys.modules["torch"].set_num_threads(args.threads)
     data = workload.load(args.data, quick=args.quick)
     base = memory.baseline()
-    trainer = module.Trainer(data, batch, args.seed)
+    trainer = module.Trainer(data, batch, args.seed, args.network)
 
     def answer(message: dict[str, Any]) -> None:
         answers.write(json.dumps(message) + "\n")
@@ -93,6 +94,7 @@ class Worker:
     def __init__(self, name: str, batch: int, args: argparse.Namespace) -> None:
         command = [sys.executable, str(HERE), name, str(batch), "--data", str(args.data)]
         command += ["--threads", str(args.threads), "--seed", str(args.seed)]
+        command += ["--network", args.network]
         command += ["--quick"] if args.quick else []
         self.name = name
         self.process = subprocess.Popen(
@@ -132,6 +134,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--network", choices=workload.NETWORKS, default="mlp")
     return parser.parse_args(argv)
 
 

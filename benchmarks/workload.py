@@ -1,4 +1,10 @@
-"""Workload W1: MNIST, a 784-128-64-10 ReLU network, softmax cross-entropy, Adam(lr=1e-3)."""
+"""The benchmark workloads on MNIST, softmax cross-entropy and Adam(lr=1e-3):
+
+W1 ("mlp"): a 784-128-64-10 ReLU network on the flattened images;
+W2 ("cnn"): `scratchnn train --model cnn`'s LeNet-style network on the (1, 28, 28) images:
+Conv(1, 32, 3, padding 1)-ReLU-MaxPool(2)-Conv(32, 64, 3, padding 1)-ReLU-MaxPool(2)-Flatten-
+Linear(3136, 128)-ReLU-Linear(128, 10).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,9 @@ from scratchnn.data import load_mnist  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "mnist"
 LAYERS = (784, 128, 64, 10)
+CNN_SPEC = "c32k3-p2-c64k3-p2-f128"  # scratchnn.models' `cnn:` syntax for W2
+IMAGE_SHAPE = (1, 28, 28)
+NETWORKS = ("mlp", "cnn")
 LEARNING_RATE = 1e-3
 QUICK_TRAIN = 2_000
 QUICK_TEST = 1_000
@@ -47,14 +56,18 @@ def load(root: str | Path, quick: bool = False, test: bool = True) -> W1Data:
     return W1Data(x_train, y_train, x_test, y_test)
 
 
-def parameter_count() -> int:
-    """Weights and biases of the network: Σ in·out + out over the layers."""
+def parameter_count(network: str = "mlp") -> int:
+    """Weights and biases of the network: Σ in·out + out over W1's layers; W2's two 3x3
+    convolutions (1→32, 32→64 channels) and its Linear layers 3136→128→10."""
+    if network == "cnn":
+        convolutions = (1 * 9 + 1) * 32 + (32 * 9 + 1) * 64
+        return convolutions + (64 * 7 * 7 + 1) * 128 + (128 + 1) * LAYERS[-1]
     return sum(n_in * n_out + n_out for n_in, n_out in zip(LAYERS[:-1], LAYERS[1:]))
 
 
-def data_and_model_bytes(samples: int) -> int:
+def data_and_model_bytes(samples: int, network: str = "mlp") -> int:
     """float32 training images plus the float32 parameters: the memory an epoch cannot avoid."""
-    return 4 * (samples * LAYERS[0] + parameter_count())
+    return 4 * (samples * LAYERS[0] + parameter_count(network))
 
 
 def epoch_flops(samples: int) -> int:
