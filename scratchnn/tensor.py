@@ -105,8 +105,7 @@ class Tensor:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
         return f"tensor({body}, dtype={self.dtype}{grad})"
 
-    def __hash__(self) -> int:
-        return id(self)
+    __hash__ = object.__hash__  # by identity (== is elementwise); C-level, as dict keys need
 
     def __bool__(self) -> bool:
         return bool(self.data)
@@ -163,7 +162,9 @@ class Tensor:
             g = np.broadcast_to(g, self.data.shape)
         if self.grad is not None:
             self.grad += g
-        elif _fits(self._grad_buffer, self.data):
+        elif g is self._grad_buffer:  # written there by the op (Function.gradient_buffer)
+            self.grad = g
+        elif fits(self._grad_buffer, self.data):
             np.copyto(self._grad_buffer, g)
             self.grad = self._grad_buffer
         else:
@@ -342,7 +343,7 @@ def _lift(value, like: Tensor) -> Tensor:
     return Tensor._from_op(np.asarray(value, dtype=like.data.dtype), None)
 
 
-def _fits(buffer: np.ndarray | None, data: np.ndarray) -> bool:
+def fits(buffer: np.ndarray | None, data: np.ndarray) -> bool:
     """Whether a gradient buffer can hold the gradient of data: same shape and dtype."""
     return buffer is not None and buffer.shape == data.shape and buffer.dtype == data.dtype
 

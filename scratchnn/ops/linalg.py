@@ -49,7 +49,17 @@ class Linear(Function):
         if x.ndim != 2:
             x = x.reshape(-1, x.shape[-1])
             grad = grad.reshape(-1, grad.shape[-1])
-        dw = (x.T @ grad).T if needs[1] else None  # in the layout of a column-major weight
+        dw = self._weight_grad(x, grad) if needs[1] else None
         if len(needs) == 3 and needs[2]:
             return dx, dw, grad.sum(axis=0)
         return (dx, dw) if len(needs) == 2 else (dx, dw, None)
+
+    def _weight_grad(self, x, grad):
+        """dW = (x^T @ dy)^T, the transpose of a plain product when W is column-major; written
+        straight into the weight's gradient buffer when it has one (a matrix product into
+        memory it has just used runs faster, and nothing is copied afterwards)."""
+        buffer = self.gradient_buffer(1)
+        if buffer is None:
+            return (x.T @ grad).T
+        np.matmul(x.T, grad, out=buffer.T)
+        return buffer

@@ -76,6 +76,8 @@ def _label_index(name: str, x: np.ndarray, labels: np.ndarray) -> tuple:
         raise ValueError(
             f"{name}: label {bad} is out of range for {classes} classes (0 to {classes - 1})"
         )
+    if labels.ndim == 1:  # a batch of single labels: rows and their classes
+        return np.arange(len(labels)), labels
     grid = np.indices(labels.shape, sparse=True)
     return (*grid[:axis], labels, *grid[axis:])
 
