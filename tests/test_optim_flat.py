@@ -131,3 +131,27 @@ def test_resuming_from_a_state_dict_gathers_the_loaded_state_into_the_flat_array
         np.shares_memory(resumed_opt.state[p]["exp_avg_sq"], flat.state["exp_avg_sq"])
         for p in resumed.parameters()
     )
+
+
+def test_a_layer_used_twice_sums_both_gradients_in_its_buffer():
+    def grads(with_buffers: bool) -> list[np.ndarray]:
+        scratchnn.manual_seed(3)
+        layer = nn.Linear(4, 4)
+        if with_buffers:
+            start = [p.data.copy() for p in layer.parameters()]
+            optimizer = optim.Adam(layer.parameters())
+            layer(Tensor(np.ones((2, 4), dtype=np.float32))).sum().backward()
+            optimizer.step()  # makes the flat storage
+            optimizer.zero_grad()
+            for p, values in zip(layer.parameters(), start):
+                p.data[...] = values
+        x = Tensor(np.arange(8, dtype=np.float32).reshape(2, 4))
+        layer(layer(x)).sum().backward()
+        if with_buffers:
+            flat = optimizer._flat[id(optimizer.param_groups[0])]
+            assert np.shares_memory(layer.weight.grad, flat.grad)
+        return [layer.weight.grad.copy(), layer.bias.grad.copy()]
+
+    plain, buffered = grads(False), grads(True)
+    for a, b in zip(plain, buffered):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
