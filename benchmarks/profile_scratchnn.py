@@ -1,6 +1,7 @@
 """Where a scratchnn W1 training epoch spends its time, and how far it is from the arithmetic floor.
 
     python benchmarks/profile_scratchnn.py [--batch-size 128] [--threads 2] [--data PATH]
+                                           [--write benchmarks/PROFILE.md]
 
 Trains the same model as benchmarks/run.py (impl_scratchnn.Trainer) for one untimed warm-up
 epoch, times `--epochs` epochs without the profiler (median), then profiles one more epoch and
@@ -14,11 +15,15 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import datetime
 import gc
+import io
 import pstats
+import shlex
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import impl_scratchnn
 import numpy as np
@@ -125,6 +130,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=3, help="unprofiled epochs timed (median)")
     parser.add_argument("--top", type=int, default=15, help="functions listed by self time")
+    parser.add_argument("--write", type=Path, help="also write the report as Markdown here")
     args = parser.parse_args(argv)
     threadpool_limits(args.threads)
     data = workload.load(args.data, test=False)
@@ -147,30 +153,41 @@ def main(argv: list[str]) -> int:
     groups = grouped_seconds(stats)
     profiled = sum(groups.values())
 
-    print(f"scratchnn W1 epoch: {samples:,} samples, batch {batch}, {args.threads} thread(s)")
-    print(f"epoch without profiler: {wall:.3f} s (median of {args.epochs} after a warm-up epoch)")
-    print(f"epoch under cProfile: {profiled:.3f} s (the profiler inflates Python-heavy groups)\n")
-    print("| where the profiled epoch goes | s | share |")
-    print("|---|---:|---:|")
-    for name in GROUPS:
-        print(f"| {name} | {groups[name]:.3f} | {100 * groups[name] / profiled:.1f}% |")
+    lines = [
+        f"scratchnn W1 epoch: {samples:,} samples, batch {batch}, {args.threads} thread(s)",
+        f"epoch without profiler: {wall:.3f} s (median of {args.epochs} after a warm-up epoch)",
+        f"epoch under cProfile: {profiled:.3f} s (the profiler inflates Python-heavy groups)",
+        "",
+        "| where the profiled epoch goes | s | share |",
+        "|---|---:|---:|",
+        *(
+            f"| {name} | {groups[name]:.3f} | {100 * groups[name] / profiled:.1f}% |"
+            for name in GROUPS
+        ),
+        "",
+    ]
     if args.top > 0:
-        print(f"\ntop {args.top} functions by self time:")
-        stats.sort_stats("tottime").print_stats(args.top)
-
+        listing = io.StringIO()
+        pstats.Stats(profiler, stream=listing).sort_stats("tottime").print_stats(args.top)
+        listed = listing.getvalue().strip("\n")
+        lines += [f"top {args.top} functions by self time:", "```", listed, "```", ""]
     flops = workload.epoch_flops(samples)
     rate = matmul_rate(batch)
     floor = flops / rate
     products = epoch_products_seconds(samples, batch)
-    print(
+    lines += [
         f"arithmetic floor: {flops / 1e9:.1f} GFLOP per epoch / {rate / 1e9:.0f} GFLOP/s "
-        f"(NumPy float32 ({batch}x784)@(784x128), {args.threads} thread(s)) = {floor:.3f} s"
-    )
-    print(f"the epoch is {wall / floor:.1f}× the arithmetic floor")
-    print(
-        f"only the epoch's matrix products in NumPy (all shapes, {-(-samples // batch)} "
-        f"batches): {products:.3f} s; the epoch is {wall / products:.1f}× that"
-    )
+        f"(NumPy float32 ({batch}x784)@(784x128), {args.threads} thread(s)) = {floor:.3f} s; "
+        f"the epoch is {wall / floor:.1f}× the arithmetic floor.",
+        f"Only the epoch's matrix products in NumPy (all shapes, {-(-samples // batch)} "
+        f"batches): {products:.3f} s; the epoch is {wall / products:.1f}× that.",
+    ]
+    print("\n".join(lines))
+    if args.write:
+        command = shlex.join(["python", "benchmarks/profile_scratchnn.py", *argv])
+        date = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+        header = ["# Where a scratchnn W1 epoch spends its time", "", f"`{command}`, {date}:", ""]
+        args.write.write_text("\n".join(header + lines) + "\n")
     return 0
 
 
