@@ -1,10 +1,25 @@
-"""How many threads BLAS (the matrix products) may use: set_num_threads / get_num_threads."""
+"""How many threads BLAS (the matrix products) may use: set_num_threads / get_num_threads.
+
+That count is also the library's thread budget: ops that split a batch over worker threads
+(scratchnn.parallel) use as many workers as BLAS may use threads.
+"""
 
 from __future__ import annotations
 
-from threadpoolctl import threadpool_info, threadpool_limits
+import contextlib
+import functools
+from collections.abc import Iterator
+
+from threadpoolctl import ThreadpoolController, threadpool_limits
 
 _limits: threadpool_limits | None = None
+
+
+@functools.cache
+def blas_controller() -> ThreadpoolController:
+    """Controller of the loaded BLAS libraries, found once: reading a count through it takes
+    about a microsecond, threadpool_info() about 0.3 ms, too slow to ask on every op."""
+    return ThreadpoolController().select(user_api="blas")
 
 
 def set_num_threads(threads: int) -> None:
@@ -13,9 +28,29 @@ def set_num_threads(threads: int) -> None:
     if int(threads) != threads or threads < 1:
         raise ValueError(f"threads must be a positive integer, got {threads!r}")
     _limits = threadpool_limits(limits=int(threads), user_api="blas")
+    blas_controller.cache_clear()  # BLAS libraries loaded since are found again
 
 
 def get_num_threads() -> int:
     """The number of threads BLAS uses now (the most among loaded BLAS libraries)."""
-    counts = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
-    return max(counts, default=1)
+    return max((lib.num_threads for lib in blas_controller().lib_controllers), default=1)
+
+
+@contextlib.contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """BLAS on the calling thread only, its idle threads ended; the thread count restored after.
+
+    OpenBLAS's threads (pthreads build) busy-wait about 0.1 s after every multi-threaded
+    product, and lowering the thread count does not stop them: they would hold a core that the
+    caller's own threads need (a convolution split over two threads: 27 ms with them ended,
+    47 ms beside them). blas_thread_shutdown_, the routine OpenBLAS's fork handler uses, ends
+    them; raising the count again starts new ones. Not for use while another thread is inside
+    a multi-threaded BLAS call.
+    """
+    controller = blas_controller()
+    with controller.limit(limits=1):
+        for lib in controller.lib_controllers:
+            openblas_pthreads = lib.internal_api == "openblas" and lib.threading_layer == "pthreads"
+            if openblas_pthreads and hasattr(lib.dynlib, "blas_thread_shutdown_"):
+                lib.dynlib.blas_thread_shutdown_()
+        yield
