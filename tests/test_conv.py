@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 import scratchnn as sn
-from scratchnn import nn
+from scratchnn import nn, parallel
 from scratchnn.errors import ShapeError
 from scratchnn.gradcheck import gradcheck
 from scratchnn.nn.conv import Conv1d, Conv2d
+from scratchnn.ops import conv as conv_ops
 
 # (in, out, kernel, stride, padding, dilation, groups, input spatial size)
 CASES_2D = [
@@ -220,8 +223,6 @@ def test_blocks_of_images_give_the_same_values_and_gradients(block_bytes, monkey
     """Columns are built a block of images at a time; any block size (one image per block, or
     blocks with a partial last one) must agree with PyTorch."""
     torch = pytest.importorskip("torch")
-    from scratchnn.ops import conv as conv_ops
-
     monkeypatch.setattr(conv_ops, "BLOCK_BYTES", block_bytes)
     case = (4, 6, 3, 2, 1, 1, 2, (5, 6))
     for stride in (1, 2):
@@ -249,3 +250,62 @@ def test_frozen_weights_give_only_the_input_gradient(rng):
         parameter.requires_grad = False
     gradcheck(layer, rng.standard_normal((2, 2, 4, 5)))
     assert layer.weight.grad is None
+
+
+def run_with_threads(threads, layer, x_np, g_np, input_grad):
+    """(y, dx, dW[, db]) of one forward and backward with a thread budget of `threads`."""
+    with threadpool_limits(limits=threads, user_api="blas"):
+        for parameter in layer.parameters():
+            parameter.grad = None
+        x = sn.Tensor(x_np, requires_grad=input_grad)
+        y = layer(x)
+        y.backward(g_np)
+    return y.data, x.grad, *(parameter.grad for parameter in layer.parameters())
+
+
+LENET_CASE = (8, 16, 3, 1, 1, 1, 1, (14, 14))  # the second layer of the LeNet-style CNN, slimmer
+
+
+@pytest.mark.parametrize("input_grad, bias", [(True, True), (False, True), (True, False)])
+@pytest.mark.parametrize("batch", [1, 3, 128])
+@pytest.mark.parametrize("case", CASES_2D + CASES_1D + [LENET_CASE], ids=str)
+def test_two_workers_give_what_one_gives(case, batch, input_grad, bias, monkeypatch, rng):
+    """With a budget of two threads the images are shared between two workers. y and dx, each
+    image computed alone, are bitwise those of one worker; dW and db are summed per worker and
+    the two sums added, so they differ by float32 rounding of the reordered sums only (seen: up
+    to 5e-7 of their largest value; allowed: 1e-5 of it)."""
+    monkeypatch.setattr(conv_ops, "BLOCK_BYTES", 20_000)  # several blocks per worker
+    layer = make(case, Conv1d if len(case[-1]) == 1 else Conv2d, dtype=np.float32, bias=bias)
+    x_np = rng.standard_normal((batch, case[0], *case[-1])).astype(np.float32)
+    with sn.no_grad():
+        g_np = rng.standard_normal(layer(sn.Tensor(x_np)).shape).astype(np.float32)
+    parts = []  # how many shares each parallel region got
+    run = parallel.run
+    monkeypatch.setattr(
+        parallel, "run", lambda f, shares: parts.append(len(shares)) or run(f, shares)
+    )
+
+    one = run_with_threads(1, layer, x_np, g_np, input_grad)
+    assert set(parts) == {1}
+    parts.clear()
+    two = run_with_threads(2, layer, x_np, g_np, input_grad)
+    assert set(parts) == {min(2, batch)}
+
+    np.testing.assert_array_equal(two[0], one[0])
+    if input_grad:
+        np.testing.assert_array_equal(two[1], one[1])
+    for parallel_sum, sequential_sum in zip(two[2:], one[2:]):
+        scale = np.abs(sequential_sum).max()
+        np.testing.assert_allclose(parallel_sum, sequential_sum, rtol=0, atol=1e-5 * scale)
+
+
+def test_scratch_memory_is_reused_within_a_thread_and_separate_between_threads():
+    first = conv_ops.scratch(1000, np.float32)
+    again = conv_ops.scratch(100, np.float64)
+    assert again.dtype == np.float64 and again.shape == (100,)
+    assert np.shares_memory(first, again)
+    other = []
+    worker = threading.Thread(target=lambda: other.append(conv_ops.scratch(1000, np.float32)))
+    worker.start()
+    worker.join()
+    assert not np.shares_memory(first, other[0])

@@ -7,11 +7,14 @@ import json
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 import scratchnn as sn
+from scratchnn import parallel
 from scratchnn.errors import ShapeError
 from scratchnn.gradcheck import gradcheck
 from scratchnn.nn.pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from scratchnn.ops import conv as conv_ops
 
 # (kernel, stride, padding, dilation, ceil_mode, input (H, W))
 MAX_CASES = [
@@ -116,9 +119,13 @@ TILING_KERNELS = [(2, 2), (3, 3), (2, 3)]
 
 
 def tiling_input(kind, batch, kernel, dtype, rng):
-    """Input whose (H, W) the kernel tiles exactly: random values, many ties (-1, +-0, 1), or
-    random values with NaN in some windows (a few windows hold several)."""
-    shape = (batch, 3, 3 * kernel[0], 4 * kernel[1])
+    """Input whose (H, W) the kernel tiles exactly (see sample)."""
+    return sample(kind, (batch, 3, 3 * kernel[0], 4 * kernel[1]), dtype, rng)
+
+
+def sample(kind, shape, dtype, rng):
+    """Random values, many ties (-1, +-0, 1), or random values with NaN in some windows (a few
+    windows hold several)."""
     if kind == "ties":
         x = rng.integers(-1, 2, size=shape).astype(dtype)
         return np.where(rng.random(shape) < 0.5, -x, x)  # zeros of both signs
@@ -256,3 +263,39 @@ def test_sequential_finds_a_wrong_linear_after_global_pooling_at_build_time():
         )
     with pytest.raises(ShapeError, match="channels"):
         nn.Sequential(nn.Conv2d(1, 6, 5), MaxPool2d(2), nn.Conv2d(3, 16, 5))
+
+
+def pool_with_threads(threads, layer, x, grad):
+    """(y, dx) of one forward and backward with a thread budget of `threads`."""
+    with threadpool_limits(limits=threads, user_api="blas"):
+        return pool_and_grad(layer, x, grad)
+
+
+TILING_CASES = [(kernel, None, 0, 1, False, (6, 6)) for kernel in TILING_KERNELS]
+
+
+@pytest.mark.parametrize("kind", ["random", "ties", "nan"])
+@pytest.mark.parametrize("batch", [1, 3, 128])
+@pytest.mark.parametrize("case", MAX_CASES + TILING_CASES, ids=str)
+def test_max_pool_with_two_workers_gives_what_one_gives(case, batch, kind, monkeypatch, rng):
+    """Two workers pool disjoint images, so values and gradients are bitwise those of one."""
+    monkeypatch.setattr(conv_ops, "BLOCK_BYTES", 1_000)  # several blocks of images per worker
+    layer = max_pool(case)
+    x = sample(kind, (batch, 3, *case[-1]), np.float32, rng)
+    with sn.no_grad():
+        grad = rng.standard_normal(layer(sn.Tensor(x)).shape).astype(np.float32)
+    parts = []  # how many shares each parallel region got
+    run = parallel.run
+    monkeypatch.setattr(
+        parallel, "run", lambda f, shares: parts.append(len(shares)) or run(f, shares)
+    )
+
+    y, dx = pool_with_threads(1, layer, x, grad)
+    assert set(parts) == {1}
+    parts.clear()
+    y_two, dx_two = pool_with_threads(2, layer, x, grad)
+    assert set(parts) == {min(2, batch)}
+
+    np.testing.assert_array_equal(y_two, y)  # NaN where NaN
+    np.testing.assert_array_equal(np.signbit(y_two), np.signbit(y))
+    np.testing.assert_array_equal(dx_two, dx)

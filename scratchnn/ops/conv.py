@@ -1,15 +1,19 @@
 """Convolution by im2col: every kernel window becomes a column, then one matrix product per layer.
 
-The helpers here (window sizes, padding, the strided window view) are shared with pooling.
+The helpers here (window sizes, padding, the strided window view, blocks of images and their
+scratch memory) are shared with pooling.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import threading
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from scratchnn import parallel
 from scratchnn.function import Function
 
 Pair = tuple[int, int]
@@ -77,6 +81,27 @@ def crop(padded: np.ndarray, padding: Padding, size: Pair) -> np.ndarray:
 BLOCK_BYTES = 1 << 21
 
 
+_scratch = threading.local()
+
+
+def scratch(size: int, dtype) -> np.ndarray:
+    """A flat array of `size` elements for one block's work: the calling thread's scratch memory,
+    kept (as large as its largest request) and reused because fresh memory would page-fault anew
+    on every call. Valid until the thread's next call."""
+    nbytes = size * np.dtype(dtype).itemsize
+    memory = getattr(_scratch, "memory", None)
+    if memory is None or memory.nbytes < nbytes:
+        memory = _scratch.memory = np.empty(nbytes, np.uint8)
+    return memory[:nbytes].view(dtype)
+
+
+def image_blocks(images: slice, bytes_per_image: int) -> list[slice]:
+    """The images cut into consecutive blocks of about BLOCK_BYTES each."""
+    size = max(1, BLOCK_BYTES // max(1, bytes_per_image))
+    starts = range(images.start, images.stop, size)
+    return [slice(start, min(start + size, images.stop)) for start in starts]
+
+
 class Conv2d(Function):
     """y[n,o,h,w] = b[o] + sum_{c,i,j} W[o,c,i,j] x_pad[n, g(o)c, h*sH + i*dH, w*sW + j*dW];
     with cols = im2col(x):  y = W @ cols + b,  dW = dy @ cols^T,  db = sum dy,
@@ -95,6 +120,10 @@ class Conv2d(Function):
       of the other layers and for dx. With stride 1 the grid is as wide as the padded row
       ("wide" rows): each column row is then one contiguous run of the input, so im2col and
       col2im are plain strided copies; the few extra columns get zero gradient.
+
+    With a thread budget above 1 the images are first shared among worker threads
+    (scratchnn.parallel), each working through its share block by block: y and dx are written
+    into disjoint images, dW and db are summed per worker, then the workers' sums are added.
     """
 
     def forward(
@@ -128,8 +157,13 @@ class Conv2d(Function):
         if bias is not None:
             w_aug = np.concatenate([self.w_mat, bias.reshape(groups, -1, 1)], axis=2)
         per_image = y.reshape(n, groups, o // groups, out_h * out_w)
-        for block, cols in self._image_columns(ones=bias is not None):
-            np.matmul(w_aug, cols, out=per_image[block])
+
+        def outputs(images: slice) -> None:
+            """y of a share of the images."""
+            for block, cols in self._image_columns(images, ones=bias is not None):
+                np.matmul(w_aug, cols, out=per_image[block])
+
+        parallel.run(outputs, parallel.shares(n))
         return y[:, :, 0] if self.one_d else y
 
     def backward(self, grad):
@@ -157,48 +191,56 @@ class Conv2d(Function):
     def _weight_grads_per_image(self, grad, with_bias: bool):
         """(dW, db or None) as sums over images of dy_n @ [cols_n; 1]^T."""
         groups, per_group, rows = self.w_mat.shape
-        total = np.zeros((groups, per_group, rows + with_bias), dtype=grad.dtype)
         per_image = grad.reshape(len(grad), groups, per_group, math.prod(self.out_hw))
-        for block, cols in self._image_columns(ones=with_bias):
-            total += (per_image[block] @ np.swapaxes(cols, -1, -2)).sum(axis=0)
+
+        def sum_over(images: slice) -> np.ndarray:
+            """[dW | db] summed over a share of the images."""
+            total = np.zeros((groups, per_group, rows + with_bias), dtype=grad.dtype)
+            for block, cols in self._image_columns(images, ones=with_bias):
+                total += (per_image[block] @ np.swapaxes(cols, -1, -2)).sum(axis=0)
+            return total
+
+        total = functools.reduce(np.add, parallel.run(sum_over, parallel.shares(len(grad))))
         return total[..., :rows], total[..., rows].reshape(-1) if with_bias else None
 
     def _grads_by_blocks(self, grad, need_dx: bool, need_dw: bool):
         """(dx, dW), each None unless asked for, from whole-block columns."""
         o, out_w = grad.shape[1], grad.shape[3]
-        groups, per_group, _ = self.w_mat.shape
-        dw = np.zeros(self.w_mat.shape, dtype=grad.dtype) if need_dw else None
+        groups, per_group, rows = self.w_mat.shape
         dpadded = np.zeros(self.padded.shape, dtype=grad.dtype) if need_dx else None
-        for block in self._blocks(groups * self.w_mat.shape[2] * math.prod(self.grid)):
-            part = grad[block]
-            g = np.zeros((o, len(part), *self.grid), dtype=grad.dtype)
-            g[..., :out_w] = part.transpose(1, 0, 2, 3)
-            g = g.reshape(groups, per_group, -1)
-            if need_dw:
-                dw += np.swapaxes(self._block_columns(block) @ np.swapaxes(g, 1, 2), 1, 2)
-            if need_dx:
-                self._col2im(np.swapaxes(self.w_mat, 1, 2) @ g, dpadded[block])
+
+        def dx_and_dw_sum(images: slice) -> np.ndarray | None:
+            """dx of a share of the images into dpadded; their dW summed (None unless asked)."""
+            dw = np.zeros(self.w_mat.shape, dtype=grad.dtype) if need_dw else None
+            for block in self._blocks(groups * rows * math.prod(self.grid), images):
+                part = grad[block]
+                g = np.zeros((o, len(part), *self.grid), dtype=grad.dtype)
+                g[..., :out_w] = part.transpose(1, 0, 2, 3)
+                g = g.reshape(groups, per_group, -1)
+                if need_dw:
+                    dw += np.swapaxes(self._block_columns(block) @ np.swapaxes(g, 1, 2), 1, 2)
+                if need_dx:
+                    self._col2im(np.swapaxes(self.w_mat, 1, 2) @ g, dpadded[block])
+            return dw
+
+        dw_sums = parallel.run(dx_and_dw_sum, parallel.shares(len(grad)))
         dx = crop(dpadded, self.padding, self.input_hw) if need_dx else None
-        return dx, dw
+        return dx, functools.reduce(np.add, dw_sums) if need_dw else None
 
-    def _blocks(self, values_per_image: int) -> list[slice]:
-        """Consecutive ranges of images whose columns take about BLOCK_BYTES each."""
-        n = len(self.padded)
-        size = max(1, BLOCK_BYTES // (values_per_image * self.padded.itemsize))
-        return [slice(start, start + size) for start in range(0, n, size)]
+    def _blocks(self, values_per_image: int, images: slice) -> list[slice]:
+        """The images cut into consecutive blocks whose columns take about BLOCK_BYTES each."""
+        return image_blocks(images, values_per_image * self.padded.itemsize)
 
-    def _image_columns(self, ones: bool):
+    def _image_columns(self, images: slice, ones: bool):
         """Yield (block, cols) with cols (images, groups, C/groups·kH·kW (+ 1), outH·outW) for
-        consecutive blocks of images, in one reused buffer; the extra last row holds ones."""
+        consecutive blocks of the images, in the thread's scratch; the extra last row holds ones."""
         groups, _, rows = self.w_mat.shape
         kernel, size = self.weight_shape[2:], math.prod(self.out_hw)
-        blocks = self._blocks(groups * (rows + ones) * size)
+        blocks = self._blocks(groups * (rows + ones) * size, images)
         if not blocks:  # no images
             return
-        length = blocks[0].stop - blocks[0].start
-        buffer = np.empty(
-            (min(length, len(self.padded)), groups, rows + ones, size), self.padded.dtype
-        )
+        shape = (blocks[0].stop - blocks[0].start, groups, rows + ones, size)
+        buffer = scratch(math.prod(shape), self.padded.dtype).reshape(shape)
         if ones:
             buffer[:, :, rows] = 1
         for block in blocks:

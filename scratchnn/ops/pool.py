@@ -5,14 +5,19 @@ window, so a k x k pool is k*k whole-array steps, never a loop over pixels. When
 windows tile the padded input exactly (stride = kernel, as in the common MaxPool2d(2)), one copy
 first makes each offset's plane contiguous: the steps then read contiguous memory, and the forward
 pass, copy included, takes about a quarter less time.
+
+Max pooling shares the images among the library's worker threads (scratchnn.parallel) and works
+through each share a cache-sized block of images at a time (conv.BLOCK_BYTES), as convolution
+does: the block's copy and steps stay in cache, and the copy goes to the thread's scratch memory.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from scratchnn import parallel
 from scratchnn.function import Function
-from scratchnn.ops.conv import Padding, Pair, crop, output_size, pad, windows
+from scratchnn.ops.conv import Padding, Pair, crop, image_blocks, output_size, pad, scratch, windows
 
 
 def _geometry(
@@ -33,11 +38,26 @@ def _offsets(kernel: Pair):
     return [(i, j) for i in range(kernel[0]) for j in range(kernel[1])]
 
 
-def _contiguous_offsets(view: np.ndarray) -> np.ndarray:
-    """The windows view (N, C, kH, kW, outH, outW) copied so that each offset's plane
-    [:, :, i, j] is one contiguous block; same shape, same values."""
+def _contiguous_offsets(view: np.ndarray, buffer: np.ndarray) -> np.ndarray:
+    """The windows view (N, C, kH, kW, outH, outW) copied into the start of a flat buffer so
+    that each offset's plane [:, :, i, j] is one contiguous block; same shape, same values."""
     order = (2, 3, 0, 1, 4, 5)  # swaps (N, C) with (kH, kW), so it is its own inverse
-    return np.ascontiguousarray(view.transpose(order)).transpose(order)
+    planes = buffer[: view.size].reshape(view.transpose(order).shape)
+    np.copyto(planes, view.transpose(order))
+    return planes.transpose(order)
+
+
+def _max_and_first_argmax(view: np.ndarray, offsets, best: np.ndarray, where: np.ndarray) -> None:
+    """Each window's maximum into best and the index of its first maximum into where."""
+    np.copyto(best, view[:, :, 0, 0])
+    for i, j in offsets[1:]:
+        np.maximum(best, view[:, :, i, j], out=best)
+    # index of the first maximum = how many leading offsets all miss it
+    missed = view[:, :, 0, 0] != best
+    np.copyto(where, missed)
+    for i, j in offsets[1:-1]:
+        missed &= view[:, :, i, j] != best
+        where += missed
 
 
 class MaxPool2d(Function):
@@ -56,35 +76,49 @@ class MaxPool2d(Function):
     ):
         out, self.padding = _geometry(x.shape, kernel, stride, padding, dilation, ceil_mode)
         padded = pad(x, self.padding, value=-np.inf)
-        view = windows(padded, kernel, stride, dilation, out)
         tiles = padded.shape[2:] == (out[0] * kernel[0], out[1] * kernel[1])
-        if stride == kernel and dilation == (1, 1) and tiles:  # copy: the size of padded
-            view = _contiguous_offsets(view)
+        self.tiling = stride == kernel and dilation == (1, 1) and tiles
         offsets = _offsets(kernel)
-        best = view[:, :, 0, 0].copy()
-        for i, j in offsets[1:]:
-            np.maximum(best, view[:, :, i, j], out=best)
-        # index of the first maximum = how many leading offsets all miss it
-        missed = view[:, :, 0, 0] != best
-        where = missed.astype(np.min_scalar_type(len(offsets) - 1))
-        for i, j in offsets[1:-1]:
-            missed &= view[:, :, i, j] != best
-            where += missed
+        best = np.empty((*x.shape[:2], *out), dtype=x.dtype)
+        where = np.empty(best.shape, dtype=np.min_scalar_type(len(offsets) - 1))
+
+        def pool(images: slice) -> None:
+            """best and where of a share of the images, a cache-sized block at a time."""
+            blocks = image_blocks(images, padded[:1].nbytes)
+            # tiling windows: each block copied offset-contiguous into the thread's scratch
+            buffer = scratch(padded[blocks[0]].size, x.dtype) if self.tiling and blocks else None
+            for block in blocks:
+                view = windows(padded[block], kernel, stride, dilation, out)
+                if buffer is not None:
+                    view = _contiguous_offsets(view, buffer)
+                _max_and_first_argmax(view, offsets, best[block], where[block])
+
+        parallel.run(pool, parallel.shares(len(x)))
         self.where, self.padded_shape, self.input_hw = where, padded.shape, x.shape[2:]
         self.kernel, self.stride, self.dilation = kernel, stride, dilation
         return best
 
     def backward(self, grad):
-        dpadded = np.zeros(self.padded_shape, dtype=grad.dtype)
-        view = windows(dpadded, self.kernel, self.stride, self.dilation, grad.shape[2:], True)
+        # windows that tile the input assign every element of dpadded: nothing to clear first
+        dpadded = (np.empty if self.tiling else np.zeros)(self.padded_shape, dtype=grad.dtype)
         extents = [d * (k - 1) + 1 for k, d in zip(self.kernel, self.dilation)]
         overlapping = any(s < e for s, e in zip(self.stride, extents))
-        for index, (i, j) in enumerate(_offsets(self.kernel)):
-            share = view[:, :, i, j]
-            if overlapping:
-                share += grad * (self.where == index)
-            else:  # each input element belongs to one window at most: assign
-                np.multiply(grad, self.where == index, out=share)
+
+        def route(images: slice) -> None:
+            """dpadded of a share of the images, a cache-sized block at a time."""
+            for block in image_blocks(images, dpadded[:1].nbytes):
+                out_grad, where = grad[block], self.where[block]
+                view = windows(
+                    dpadded[block], self.kernel, self.stride, self.dilation, grad.shape[2:], True
+                )
+                for index, (i, j) in enumerate(_offsets(self.kernel)):
+                    share = view[:, :, i, j]
+                    if overlapping:
+                        share += out_grad * (where == index)
+                    else:  # each input element belongs to one window at most: assign
+                        np.multiply(out_grad, where == index, out=share)
+
+        parallel.run(route, parallel.shares(len(grad)))
         return (crop(dpadded, self.padding, self.input_hw),)
 
 
