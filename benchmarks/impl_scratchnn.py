@@ -20,6 +20,7 @@ class Trainer:
 
     def __init__(self, data: W1Data, batch_size: int, seed: int, network: str = "mlp") -> None:
         scratchnn.manual_seed(seed)
+        scratchnn.keep_freed_memory()  # as fit() does; README: for a hand-written loop
         if network == "cnn":
             self.model = nn.Sequential(*cnn(CNN_SPEC, IMAGE_SHAPE, LAYERS[-1]))
             self.shape = (-1, *IMAGE_SHAPE)

@@ -2,6 +2,7 @@
 
 from scratchnn import nn, optim  # noqa: E402,I001
 from scratchnn import data, functional
+from scratchnn.allocator import keep_freed_memory
 from scratchnn.backend import get_default_dtype, set_default_dtype
 from scratchnn.creation import cat, concatenate, maximum, ones, rand, randn, stack, where, zeros
 from scratchnn.errors import DataFormatError, DatasetUnavailableError, ModelFormatError, ShapeError
@@ -34,6 +35,7 @@ __all__ = [
     "get_default_dtype",
     "get_num_threads",
     "is_grad_enabled",
+    "keep_freed_memory",
     "manual_seed",
     "maximum",
     "no_grad",

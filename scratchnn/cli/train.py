@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -58,12 +59,18 @@ def add_parser(commands) -> None:
     parser.add_argument(
         "--threads",
         type=int,
-        default=1,
-        help="BLAS threads (default 1: for layers this size OpenBLAS's extra threads cost more "
-        "in waiting than they save, most of all on a busy machine)",
+        help="threads for matrix products and for convolutions and pooling split over the "
+        "batch (default: every core this process may use)",
     )
     parser.add_argument("--quiet", action="store_true", help="no per-epoch output")
     parser.set_defaults(run=run)
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity where the OS tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def run(args: argparse.Namespace) -> int:
@@ -76,8 +83,7 @@ def run(args: argparse.Namespace) -> int:
         recipe = models.Recipe(**{**recipe.__dict__, "dropout": args.dropout})
     dataset = args.dataset or recipe.dataset
     scratchnn.manual_seed(args.seed)
-    if args.threads:
-        scratchnn.set_num_threads(args.threads)
+    scratchnn.set_num_threads(args.threads or usable_cores())
     images = recipe.conv is not None  # convolutions take (N, C, H, W) images
     try:
         task = load_task(dataset, args.data, flatten=not images)

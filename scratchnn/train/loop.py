@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from scratchnn import random as library_random
+from scratchnn.allocator import keep_freed_memory
 from scratchnn.data import ArrayDataset, DataLoader
 from scratchnn.grad_mode import no_grad
 from scratchnn.io import load_checkpoint, save_checkpoint
@@ -166,8 +167,10 @@ def fit(
     train and validation are (inputs, targets) pairs or Datasets. With `checkpoint`, every epoch
     is saved there atomically; `resume=True` continues from that file when it exists, giving the
     same weights as an uninterrupted run. A NaN/inf loss stops training with
-    TrainingDivergedError and leaves the last good checkpoint in place.
+    TrainingDivergedError and leaves the last good checkpoint in place. Freed memory is kept
+    for the next step's arrays (scratchnn.keep_freed_memory).
     """
+    keep_freed_memory()
     dataset = as_dataset(train)
     val_data = as_dataset(validation) if validation is not None else None
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, seed=seed)
