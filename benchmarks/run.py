@@ -39,6 +39,10 @@ TITLES = {
 }
 INFERENCE_REPEATS = 5
 MIB = 2**20
+SEE_ALSO = (
+    "Reports in benchmarks/: `RESULTS.md` (W1, `--network mlp`), `RESULTS-cnn.md` (W2, "
+    "`--network cnn`), `PROFILE.md` (where a scratchnn W1 epoch goes, profile_scratchnn.py)."
+)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -191,6 +195,8 @@ def results_file(body: list[str], args: argparse.Namespace, argv: list[str], loa
             "times. These numbers are a snapshot of the commit below. Load average (1 min) "
             f"at the start and end of the run: {load:.1f} and {os.getloadavg()[0]:.1f} "
             f"on {os.cpu_count()} cores; this run alone accounts for up to its thread count.",
+            "",
+            SEE_ALSO,
             "",
             "## Machine",
             "",
