@@ -19,11 +19,11 @@ class Trainer:
         if network == "cnn":
             self.model = nn.Sequential(
                 nn.Conv2d(IMAGE_SHAPE[0], 32, 3, padding=1),
-                nn.ReLU(),
                 nn.MaxPool2d(2),
+                nn.ReLU(),
                 nn.Conv2d(32, 64, 3, padding=1),
-                nn.ReLU(),
                 nn.MaxPool2d(2),
+                nn.ReLU(),
                 nn.Flatten(),
                 nn.Linear(64 * 7 * 7, 128),
                 nn.ReLU(),

