@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import TypeVar
 
-from scratchnn.threads import get_num_threads, single_threaded_blas
+from scratchnn.threads import POOL_THREAD_PREFIX, get_num_threads, single_threaded_blas
 
 Result = TypeVar("Result")
 
@@ -56,7 +56,7 @@ def _executor(threads: int) -> ThreadPoolExecutor:
     if _pool is None or _pool_threads != threads:
         if _pool is not None:
             _pool.shutdown()
-        _pool, _pool_threads = ThreadPoolExecutor(threads, "scratchnn"), threads
+        _pool, _pool_threads = ThreadPoolExecutor(threads, POOL_THREAD_PREFIX), threads
     return _pool
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 from collections.abc import Iterator
 
 from threadpoolctl import ThreadpoolController, threadpool_limits
 
 _limits: threadpool_limits | None = None
+POOL_THREAD_PREFIX = "scratchnn"  # names of parallel.py's pool threads
 
 
 @functools.cache
@@ -44,13 +46,28 @@ def single_threaded_blas() -> Iterator[None]:
     product, and lowering the thread count does not stop them: they would hold a core that the
     caller's own threads need (a convolution split over two threads: 27 ms with them ended,
     47 ms beside them). blas_thread_shutdown_, the routine OpenBLAS's fork handler uses, ends
-    them; raising the count again starts new ones. Not for use while another thread is inside
-    a multi-threaded BLAS call.
+    them; raising the count again starts new ones. Ending them while another thread is inside
+    a multi-threaded BLAS call could lose that call's work, so they are ended only when no
+    Python thread but the caller and the library's own (parallel.py's pool, tqdm's monitor)
+    is alive; otherwise BLAS is only limited to one thread.
     """
     controller = blas_controller()
     with controller.limit(limits=1):
-        for lib in controller.lib_controllers:
-            openblas_pthreads = lib.internal_api == "openblas" and lib.threading_layer == "pthreads"
-            if openblas_pthreads and hasattr(lib.dynlib, "blas_thread_shutdown_"):
-                lib.dynlib.blas_thread_shutdown_()
+        if only_library_threads():
+            for lib in controller.lib_controllers:
+                pthreads = lib.internal_api == "openblas" and lib.threading_layer == "pthreads"
+                if pthreads and hasattr(lib.dynlib, "blas_thread_shutdown_"):
+                    lib.dynlib.blas_thread_shutdown_()
         yield
+
+
+def only_library_threads() -> bool:
+    """True when the only live Python threads are the caller, scratchnn's pool threads and
+    tqdm's progress monitor: then no other thread can be inside a BLAS call."""
+    caller = threading.current_thread()
+    return all(
+        thread is caller
+        or thread.name.startswith(POOL_THREAD_PREFIX)
+        or type(thread).__name__ == "TMonitor"
+        for thread in threading.enumerate()
+    )

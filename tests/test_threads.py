@@ -1,5 +1,6 @@
 """The BLAS thread count can be read and set, cheaply read, and held to one thread."""
 
+import threading
 import time
 
 import numpy as np
@@ -7,7 +8,7 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 import scratchnn as sn
-from scratchnn.threads import blas_controller, single_threaded_blas
+from scratchnn.threads import blas_controller, only_library_threads, single_threaded_blas
 
 
 def test_set_and_get_num_threads():
@@ -63,3 +64,26 @@ def test_single_threaded_blas_stops_openblas_threads_busy_waiting(rng):
             time.sleep(0.05)
             spent = time.process_time() - start
     assert spent < 0.02  # with the thread still waiting: about 0.05 s
+
+
+def test_idle_blas_threads_are_left_alone_while_a_user_thread_lives(rng):
+    if not any(lib.threading_layer == "pthreads" for lib in blas_controller().lib_controllers):
+        pytest.skip("only OpenBLAS's own (pthreads) threads are ended")
+    stop = threading.Event()
+    user_thread = threading.Thread(target=stop.wait, name="user-work")
+    user_thread.start()
+    try:
+        assert not only_library_threads()
+        a = rng.standard_normal((512, 512))
+        with threadpool_limits(limits=2, user_api="blas"):
+            a @ a  # OpenBLAS's second thread busy-waits about 0.1 s after this
+            with single_threaded_blas():
+                assert sn.get_num_threads() == 1
+                start = time.process_time()
+                time.sleep(0.05)
+                spent = time.process_time() - start
+    finally:
+        stop.set()
+        user_thread.join()
+    assert only_library_threads()
+    assert spent > 0.02  # the waiting thread was not ended: it used the second core
