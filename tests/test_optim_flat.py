@@ -84,8 +84,9 @@ def test_backward_writes_the_first_gradient_into_the_flat_buffer():
         lambda ps: optim.Adam(ps, lr=1e-2),
         lambda ps: optim.Adam(ps, lr=1e-2, amsgrad=True, weight_decay=0.1),
         lambda ps: optim.AdamW(ps, lr=1e-2, maximize=True),
+        lambda ps: optim.SGD(ps, lr=0.1, weight_decay=0.01),
     ],
-    ids=["adam", "amsgrad_l2", "adamw_maximize"],
+    ids=["adam", "amsgrad_l2", "adamw_maximize", "sgd"],
 )
 def test_flat_steps_equal_steps_parameter_by_parameter(make):
     flat_model, plain_model = make_model(), make_model()
@@ -97,7 +98,7 @@ def test_flat_steps_equal_steps_parameter_by_parameter(make):
     assert flat_opt._flat  # the flat storage was made
     for a, b in zip(flat_model.parameters(), plain_model.parameters()):
         np.testing.assert_allclose(a.data, b.data, rtol=1e-6, atol=1e-7)
-        for name, value in flat_opt.state[a].items():
+        for name, value in flat_opt.state.get(a, {}).items():
             np.testing.assert_allclose(value, plain_opt.state[b][name], rtol=1e-6, atol=1e-7)
 
 

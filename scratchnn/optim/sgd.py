@@ -47,7 +47,8 @@ class SGD(Optimizer):
 
     g = ∇ (negated if maximize) + weight_decay·θ;  with momentum μ: b₁ = g,
     b = μ b + (1-dampening) g, and g = g + μ b (nesterov) or g = b;  θ -= lr g.
-    State per parameter (momentum only): momentum_buffer.
+    State per parameter (momentum only): momentum_buffer. Without momentum the group is
+    updated at once from flat storage (optim/flat.py).
     """
 
     def __init__(
@@ -78,6 +79,12 @@ class SGD(Optimizer):
         lr, momentum = float(group["lr"]), float(group["momentum"])
         dampening, weight_decay = float(group["dampening"]), float(group["weight_decay"])
         nesterov, maximize = group["nesterov"], group["maximize"]
+        flat = self._flat_group(group) if momentum == 0 else None
+        if flat is not None:  # plain SGD keeps no state: one update for the whole group
+            tmp, g_buf = flat.work
+            grad = signed_grad(flat.data, flat.grad, weight_decay, maximize, g_buf)
+            sgd_update(flat.data, grad, None, tmp, lr, momentum, dampening, nesterov)
+            return
         for p in group["params"]:
             if p.grad is None:
                 continue
