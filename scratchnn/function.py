@@ -44,13 +44,11 @@ class Function:
         gradient buffer (optim/flat.py) when it is a leaf with no gradient yet, else None.
         Backward then returns that very buffer as input i's gradient."""
         tensor = self.inputs[i]
-        if tensor._ctx is None and tensor.grad is None and fits(tensor._grad_buffer, tensor.data):
-            return tensor._grad_buffer
-        return None
+        return tensor._unused_grad_buffer() if tensor._ctx is None else None
 
     def release(self) -> None:
         """Drop inputs and saved arrays once backward has used them."""
         self.__dict__.clear()
 
 
-from scratchnn.tensor import Tensor, fits  # noqa: E402  (Tensor imports ops, which import Function)
+from scratchnn.tensor import Tensor  # noqa: E402  (Tensor imports ops, which import Function)

@@ -162,13 +162,24 @@ class Tensor:
             g = np.broadcast_to(g, self.data.shape)
         if self.grad is not None:
             self.grad += g
-        elif g is self._grad_buffer:  # written there by the op (Function.gradient_buffer)
-            self.grad = g
-        elif fits(self._grad_buffer, self.data):
-            np.copyto(self._grad_buffer, g)
-            self.grad = self._grad_buffer
-        else:
+            return
+        buffer = self._unused_grad_buffer()
+        if buffer is None:
             self.grad = np.array(g, dtype=self.data.dtype, copy=True)
+            return
+        if g is not buffer:  # else the op wrote it there (Function.gradient_buffer)
+            np.copyto(buffer, g)
+        self.grad = buffer
+
+    def _unused_grad_buffer(self) -> np.ndarray | None:
+        """The gradient buffer when this step's gradient can go there: no .grad yet, and the
+        buffer has the shape and dtype of .data; else None."""
+        buffer = self._grad_buffer
+        if self.grad is not None or buffer is None:
+            return None
+        if buffer.shape != self.data.shape or buffer.dtype != self.data.dtype:
+            return None
+        return buffer
 
     # ----- arithmetic -------------------------------------------------------------------
     def __add__(self, other) -> Tensor:
@@ -341,11 +352,6 @@ def _lift(value, like: Tensor) -> Tensor:
     if isinstance(value, Tensor):
         return value
     return Tensor._from_op(np.asarray(value, dtype=like.data.dtype), None)
-
-
-def fits(buffer: np.ndarray | None, data: np.ndarray) -> bool:
-    """Whether a gradient buffer can hold the gradient of data: same shape and dtype."""
-    return buffer is not None and buffer.shape == data.shape and buffer.dtype == data.dtype
 
 
 def _graph_order(root) -> list:
