@@ -4,7 +4,7 @@ Adam; W2's network is the one `scratchnn train --model cnn` builds."""
 from __future__ import annotations
 
 import numpy as np
-from workload import CNN_SPEC, IMAGE_SHAPE, LAYERS, LEARNING_RATE, W1Data
+from workload import CNN_SPEC, IMAGE_SHAPE, LAYERS, LEARNING_RATE, W1Data, batch_shape, mlp
 
 import scratchnn
 from scratchnn import Tensor, nn
@@ -23,16 +23,9 @@ class Trainer:
         scratchnn.keep_freed_memory()  # as fit() does; README: for a hand-written loop
         if network == "cnn":
             self.model = nn.Sequential(*cnn(CNN_SPEC, IMAGE_SHAPE, LAYERS[-1]))
-            self.shape = (-1, *IMAGE_SHAPE)
         else:
-            self.model = nn.Sequential(
-                nn.Linear(LAYERS[0], LAYERS[1]),
-                nn.ReLU(),
-                nn.Linear(LAYERS[1], LAYERS[2]),
-                nn.ReLU(),
-                nn.Linear(LAYERS[2], LAYERS[3]),
-            )
-            self.shape = (-1, LAYERS[0])
+            self.model = mlp(nn)
+        self.shape = batch_shape(network)
         self.loss_fn = nn.CrossEntropyLoss()
         self.optimizer = Adam(self.model.parameters(), lr=LEARNING_RATE)
         dataset = ArrayDataset(data.x_train.reshape(self.shape), data.y_train)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from workload import IMAGE_SHAPE, LAYERS, LEARNING_RATE, W1Data
+from workload import IMAGE_SHAPE, LAYERS, LEARNING_RATE, W1Data, batch_shape, mlp
 
 PREDICT_CHUNKS = (None, 1000)
 
@@ -29,16 +29,9 @@ class Trainer:
                 nn.ReLU(),
                 nn.Linear(128, LAYERS[-1]),
             )
-            self.shape = (-1, *IMAGE_SHAPE)
         else:
-            self.model = nn.Sequential(
-                nn.Linear(LAYERS[0], LAYERS[1]),
-                nn.ReLU(),
-                nn.Linear(LAYERS[1], LAYERS[2]),
-                nn.ReLU(),
-                nn.Linear(LAYERS[2], LAYERS[3]),
-            )
-            self.shape = (-1, LAYERS[0])
+            self.model = mlp(nn)
+        self.shape = batch_shape(network)
         self.loss_fn = nn.CrossEntropyLoss()
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=LEARNING_RATE)
         self.x = torch.from_numpy(data.x_train.reshape(self.shape))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -54,6 +55,20 @@ def load(root: str | Path, quick: bool = False, test: bool = True) -> W1Data:
         x_train, y_train = x_train[:QUICK_TRAIN].copy(), y_train[:QUICK_TRAIN].copy()
         x_test, y_test = x_test[:QUICK_TEST].copy(), y_test[:QUICK_TEST].copy()
     return W1Data(x_train, y_train, x_test, y_test)
+
+
+def mlp(nn: Any) -> Any:
+    """W1's network, built with a library whose `nn` has Sequential, Linear and ReLU with
+    PyTorch's signatures (scratchnn.nn and torch.nn): Linear-ReLU-Linear-ReLU-Linear."""
+    layers = []
+    for n_in, n_out in zip(LAYERS[:-1], LAYERS[1:]):
+        layers += [nn.Linear(n_in, n_out), nn.ReLU()]
+    return nn.Sequential(*layers[:-1])
+
+
+def batch_shape(network: str) -> tuple[int, ...]:
+    """The shape of a batch of images for the network: flat rows (W1) or (N, 1, 28, 28) (W2)."""
+    return (-1, *IMAGE_SHAPE) if network == "cnn" else (-1, LAYERS[0])
 
 
 def parameter_count(network: str = "mlp") -> int:
