@@ -214,11 +214,15 @@ def main(argv: list[str]) -> int:
     args = parse_args(argv)
     load_at_start = os.getloadavg()[0]
     available, skipped = runnable(args.only, args.network)
-    samples = workload.load(args.data, quick=args.quick, test=False).x_train.shape[0]
+    if not available:
+        reasons = ", ".join(f"{name}: {why}" for name, why in skipped.items())
+        log(f"nothing to run on the {args.network} network ({reasons})")
+        return 2
     inference_batch = 128 if 128 in args.batch_sizes else args.batch_sizes[0]
-    rows, best, test_images = [], {}, 0
+    rows, best = [], {}
     for batch in args.batch_sizes:
         workers = {name: Worker(name, batch, args) for name in available}
+        sizes = workers[available[0]].ready  # every worker loaded the same data
         try:
             results = time_training(workers, batch, args.epochs)
             medians = {name: statistics.median(result["times"]) for name, result in results.items()}
@@ -235,14 +239,13 @@ def main(argv: list[str]) -> int:
                 )
             if batch == inference_batch:
                 best = time_inference(workers)
-                test_images = workers[available[0]].ready["test_samples"]
         finally:
             for worker in workers.values():
                 worker.close()
     body = training_table(rows, skipped)
     if best:
-        body += ["", *inference_table(best, test_images, inference_batch)]
-    body += ["", *notes(args, samples, args.threads)]
+        body += ["", *inference_table(best, sizes["test_samples"], inference_batch)]
+    body += ["", *notes(args, sizes["train_samples"], args.threads)]
     print("\n".join(body))
     if args.write:
         args.write.write_text(results_file(body, args, argv, load_at_start))

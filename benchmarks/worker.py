@@ -7,7 +7,8 @@ run.py starts one worker per implementation and batch size, so no library shares
 (and its thread pools) with another, as no user would run them; it alternates the timed
 epochs by sending commands one worker at a time, and every other worker waits idle, blocked
 on reading its next command. Protocol: one JSON object per line each way. The worker answers
-{"ready": true, "predict_chunks": [...], "test_samples": n} once its data and model are built
+{"ready": true, "predict_chunks": [...], "train_samples": n, "test_samples": m} once its data
+and model are built
 (predict_chunks: the ways its library predicts, null for one batch), then one answer per
 command:
 
@@ -62,6 +63,7 @@ def serve(name: str, batch: int, args: argparse.Namespace) -> None:
         {
             "ready": True,
             "predict_chunks": list(module.PREDICT_CHUNKS),
+            "train_samples": len(data.x_train),
             "test_samples": len(data.x_test),
         }
     )

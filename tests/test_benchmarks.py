@@ -48,3 +48,14 @@ def test_unknown_implementation_is_refused() -> None:
     )
     assert result.returncode == 2
     assert "tensorflow" in result.stderr
+
+
+def test_a_network_no_chosen_library_has_is_refused() -> None:
+    result = subprocess.run(
+        [sys.executable, str(RUN), "--only", "sklearn", "--network", "cnn"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "nothing to run on the cnn network (sklearn: no cnn network)" in result.stderr
