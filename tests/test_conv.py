@@ -12,7 +12,7 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 import scratchnn as sn
-from scratchnn import nn, parallel
+from scratchnn import nn
 from scratchnn.errors import ShapeError
 from scratchnn.gradcheck import gradcheck
 from scratchnn.nn.conv import Conv1d, Conv2d
@@ -269,7 +269,9 @@ LENET_CASE = (8, 16, 3, 1, 1, 1, 1, (14, 14))  # the second layer of the LeNet-s
 @pytest.mark.parametrize("input_grad, bias", [(True, True), (False, True), (True, False)])
 @pytest.mark.parametrize("batch", [1, 3, 128])
 @pytest.mark.parametrize("case", CASES_2D + CASES_1D + [LENET_CASE], ids=str)
-def test_two_workers_give_what_one_gives(case, batch, input_grad, bias, monkeypatch, rng):
+def test_two_workers_give_what_one_gives(
+    case, batch, input_grad, bias, monkeypatch, rng, region_shares
+):
     """With a budget of two threads the images are shared between two workers. y and dx, each
     image computed alone, are bitwise those of one worker; dW and db are summed per worker and
     the two sums added, so they differ by float32 rounding of the reordered sums only (seen: up
@@ -279,17 +281,13 @@ def test_two_workers_give_what_one_gives(case, batch, input_grad, bias, monkeypa
     x_np = rng.standard_normal((batch, case[0], *case[-1])).astype(np.float32)
     with sn.no_grad():
         g_np = rng.standard_normal(layer(sn.Tensor(x_np)).shape).astype(np.float32)
-    parts = []  # how many shares each parallel region got
-    run = parallel.run
-    monkeypatch.setattr(
-        parallel, "run", lambda f, shares: parts.append(len(shares)) or run(f, shares)
-    )
 
+    region_shares.clear()  # count from here on
     one = run_with_threads(1, layer, x_np, g_np, input_grad)
-    assert set(parts) == {1}
-    parts.clear()
+    assert set(region_shares) == {1}
+    region_shares.clear()
     two = run_with_threads(2, layer, x_np, g_np, input_grad)
-    assert set(parts) == {min(2, batch)}
+    assert set(region_shares) == {min(2, batch)}
 
     np.testing.assert_array_equal(two[0], one[0])
     if input_grad:

@@ -10,7 +10,6 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 import scratchnn as sn
-from scratchnn import parallel
 from scratchnn.errors import ShapeError
 from scratchnn.gradcheck import gradcheck
 from scratchnn.nn.pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
@@ -277,24 +276,22 @@ TILING_CASES = [(kernel, None, 0, 1, False, (6, 6)) for kernel in TILING_KERNELS
 @pytest.mark.parametrize("kind", ["random", "ties", "nan"])
 @pytest.mark.parametrize("batch", [1, 3, 128])
 @pytest.mark.parametrize("case", MAX_CASES + TILING_CASES, ids=str)
-def test_max_pool_with_two_workers_gives_what_one_gives(case, batch, kind, monkeypatch, rng):
+def test_max_pool_with_two_workers_gives_what_one_gives(
+    case, batch, kind, monkeypatch, rng, region_shares
+):
     """Two workers pool disjoint images, so values and gradients are bitwise those of one."""
     monkeypatch.setattr(conv_ops, "BLOCK_BYTES", 1_000)  # several blocks of images per worker
     layer = max_pool(case)
     x = sample(kind, (batch, 3, *case[-1]), np.float32, rng)
     with sn.no_grad():
         grad = rng.standard_normal(layer(sn.Tensor(x)).shape).astype(np.float32)
-    parts = []  # how many shares each parallel region got
-    run = parallel.run
-    monkeypatch.setattr(
-        parallel, "run", lambda f, shares: parts.append(len(shares)) or run(f, shares)
-    )
 
+    region_shares.clear()  # count from here on
     y, dx = pool_with_threads(1, layer, x, grad)
-    assert set(parts) == {1}
-    parts.clear()
+    assert set(region_shares) == {1}
+    region_shares.clear()
     y_two, dx_two = pool_with_threads(2, layer, x, grad)
-    assert set(parts) == {min(2, batch)}
+    assert set(region_shares) == {min(2, batch)}
 
     np.testing.assert_array_equal(y_two, y)  # NaN where NaN
     np.testing.assert_array_equal(np.signbit(y_two), np.signbit(y))
