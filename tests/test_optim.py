@@ -92,7 +92,8 @@ def test_matches_pytorch_over_20_steps(torch, name, kwargs):
     for p, tp in zip(params[:-1], tparams[:-1]):
         for key, value in theirs.state[tp].items():
             if key != "step":
-                np.testing.assert_allclose(ours.state[p][key], value.numpy(), rtol=0, atol=1e-9)
+                state = ours.moments(p) if isinstance(ours, optim.Adam) else ours.state[p]
+                np.testing.assert_allclose(state[key], value.numpy(), rtol=0, atol=1e-9)
     np.testing.assert_array_equal(params[-1].data, start_arrays()[-1])
     assert params[-1] not in ours.state
 
@@ -158,6 +159,36 @@ def test_state_dict_resume_is_exact(name, kwargs):
         assert group[key] == value
     if "betas" in group:
         assert isinstance(group["betas"], tuple)
+
+
+ADAM_CONFIGS = [(name, kwargs) for name, kwargs in CONFIGS if name.startswith("Adam")]
+
+
+@pytest.mark.parametrize(("name", "kwargs"), ADAM_CONFIGS, ids=str)
+def test_adam_resumes_from_pytorch_state(torch, name, kwargs):
+    """Adam keeps decayed sums; a state with PyTorch's averages (exp_avg, ...) is converted."""
+    tparams = [torch.tensor(a, requires_grad=True) for a in start_arrays()]
+    theirs = getattr(torch.optim, name)(tparams, **kwargs)
+    for step in range(10):
+        for i, p in enumerate(tparams[:-1]):
+            p.grad = torch.from_numpy(gradient(p.detach().numpy(), i, step))
+        theirs.step()
+    their_state = {
+        index: {key: np.asarray(value) for key, value in entry.items()}
+        for index, entry in theirs.state_dict()["state"].items()
+    }
+    assert {"exp_avg", "exp_avg_sq"} <= set(their_state[0])
+
+    params = [Parameter(p.detach().numpy().copy(), dtype=np.float64) for p in tparams]
+    ours = getattr(optim, name)(params, **kwargs)
+    ours.load_state_dict({"param_groups": ours.state_dict()["param_groups"], "state": their_state})
+    train(ours, params, range(10, STEPS))
+    for step in range(10, STEPS):
+        for i, p in enumerate(tparams[:-1]):
+            p.grad = torch.from_numpy(gradient(p.detach().numpy(), i, step))
+        theirs.step()
+    for p, tp in zip(params, tparams):
+        np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=0, atol=1e-9)
 
 
 @pytest.mark.parametrize(("name", "kwargs"), CONFIGS, ids=IDS)

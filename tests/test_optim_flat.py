@@ -73,7 +73,7 @@ def test_backward_writes_the_first_gradient_into_the_flat_buffer():
     assert flat is not None
     for p in model.parameters():
         assert np.shares_memory(p.grad, flat.grad)
-        assert np.shares_memory(optimizer.state[p]["exp_avg"], flat.state["exp_avg"])
+        assert np.shares_memory(optimizer.state[p]["exp_sum"], flat.state["exp_sum"])
     optimizer.zero_grad()
     assert all(p.grad is None for p in model.parameters())
 
@@ -129,7 +129,7 @@ def test_resuming_from_a_state_dict_gathers_the_loaded_state_into_the_flat_array
         np.testing.assert_allclose(p.data, want, rtol=1e-6, atol=1e-7)
     flat = resumed_opt._flat_group(resumed_opt.param_groups[0])
     assert flat is None or all(
-        np.shares_memory(resumed_opt.state[p]["exp_avg_sq"], flat.state["exp_avg_sq"])
+        np.shares_memory(resumed_opt.state[p]["exp_sum_sq"], flat.state["exp_sum_sq"])
         for p in resumed.parameters()
     )
 

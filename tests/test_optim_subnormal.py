@@ -55,13 +55,13 @@ def test_adam_flushes_every_interval_of_its_faster_decay(betas):
     optimizer = optim.Adam([weight], betas=betas)
     weight.grad = np.full(3, 1e-28, dtype=np.float32)
     optimizer.step()  # step 1: not a flush step, the tiny moment stays
-    assert optimizer.state[weight]["exp_avg"][0] != 0
+    assert optimizer.state[weight]["exp_sum"][0] != 0
     for _ in range(every - 2):
         optimizer.step()
-    assert optimizer.state[weight]["exp_avg"][0] != 0
+    assert optimizer.state[weight]["exp_sum"][0] != 0
     optimizer.step()
     assert optimizer.state[weight]["step"] == every
-    assert not optimizer.state[weight]["exp_avg"].any()
+    assert not optimizer.state[weight]["exp_sum"].any()
 
 
 @pytest.mark.parametrize("decay", [0.0, 0.03, 0.5, 0.9, 0.99, 0.999])

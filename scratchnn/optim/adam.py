@@ -1,48 +1,61 @@
-"""Adam and AdamW: steps scaled by running estimates of the gradient's first and second moments."""
+"""Adam and AdamW: steps scaled by running estimates of the gradient's first and second moments.
+
+The state keeps decayed sums instead of PyTorch's averages: exp_sum = sum_i β1^(t-i) g_i and
+exp_sum_sq = sum_i β2^(t-i) g_i², that is exp_avg / (1-β1) and exp_avg_sq / (1-β2). Their
+update needs no multiplication by (1-β) (two array passes of twelve fewer per step), and the
+bias-corrected moments are the sums over the decayed step counts, m̂ = exp_sum (1-β1) / (1-β1ᵗ).
+`load_state_dict` also takes PyTorch's exp_avg / exp_avg_sq (and max_exp_avg_sq).
+"""
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from scratchnn.optim.optimizer import Optimizer, ParamsT, require_non_negative, signed_grad
 from scratchnn.optim.subnormal import flush_interval
 
-STATE_NAMES = ("exp_avg", "exp_avg_sq")
+STATE_NAMES = ("exp_sum", "exp_sum_sq")
+MAX_NAME = "max_exp_sum_sq"
+# PyTorch's name for each average -> (our sum's name, index of the β that divides it)
+PYTORCH_AVERAGES = {
+    "exp_avg": ("exp_sum", 0),
+    "exp_avg_sq": ("exp_sum_sq", 1),
+    "max_exp_avg_sq": (MAX_NAME, 1),
+}
 
 
 def adam_update(
     param: np.ndarray,
     grad: np.ndarray,
-    exp_avg: np.ndarray,
-    exp_avg_sq: np.ndarray,
-    max_exp_avg_sq: np.ndarray | None,
+    exp_sum: np.ndarray,
+    exp_sum_sq: np.ndarray,
+    max_exp_sum_sq: np.ndarray | None,
     tmp: np.ndarray,
     beta1: float,
     beta2: float,
     step_size: float,
     eps: float,
 ) -> None:
-    """m = β1 m + (1-β1) g;  v = β2 v + (1-β2) g²;  θ -= step_size · m / (√v + eps), in place.
+    """M = β1 M + g;  V = β2 V + g²;  θ -= step_size · M / (√V + eps), in place (ten passes).
 
-    With max_exp_avg_sq (AMSGrad) the running maximum of v replaces v in the denominator.
-    The caller folds the bias corrections into the Python floats step_size = lr·√(1-β2ᵗ)/(1-β1ᵗ)
-    and eps = ε·√(1-β2ᵗ), which is PyTorch's lr·m̂ / (√v̂ + ε) with one division fewer.
+    With max_exp_sum_sq (AMSGrad) the running maximum of V replaces V in the denominator.
+    The caller folds (1-β) and the bias corrections into the Python floats (see
+    `Adam._step_group`), which is PyTorch's lr·m̂ / (√v̂ + ε) with fewer array passes.
     """
-    exp_avg *= beta1
-    np.multiply(grad, 1.0 - beta1, out=tmp)
-    exp_avg += tmp
-    exp_avg_sq *= beta2
+    exp_sum *= beta1
+    exp_sum += grad
+    exp_sum_sq *= beta2
     np.square(grad, out=tmp)
-    tmp *= 1.0 - beta2
-    exp_avg_sq += tmp
-    if max_exp_avg_sq is not None:
-        np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
-        exp_avg_sq = max_exp_avg_sq
-    np.sqrt(exp_avg_sq, out=tmp)
+    exp_sum_sq += tmp
+    if max_exp_sum_sq is not None:
+        np.maximum(max_exp_sum_sq, exp_sum_sq, out=max_exp_sum_sq)
+        exp_sum_sq = max_exp_sum_sq
+    np.sqrt(exp_sum_sq, out=tmp)
     tmp += eps
-    np.divide(exp_avg, tmp, out=tmp)
+    np.divide(exp_sum, tmp, out=tmp)
     tmp *= -step_size
     param += tmp
 
@@ -53,7 +66,8 @@ class Adam(Optimizer):
     g = ∇ (negated if maximize) + weight_decay·θ;  m = β1 m + (1-β1) g;  v = β2 v + (1-β2) g²;
     θ -= lr · (m / (1-β1ᵗ)) / (√(v / (1-β2ᵗ)) + ε).  amsgrad uses max over time of v;
     decoupled_weight_decay shrinks θ *= 1 - lr·weight_decay instead of adding to g (AdamW).
-    State per parameter: step, exp_avg, exp_avg_sq (and max_exp_avg_sq with amsgrad).
+    State per parameter: step, exp_sum = m / (1-β1), exp_sum_sq = v / (1-β2) (and
+    max_exp_sum_sq with amsgrad); `moments(p)` gives PyTorch's exp_avg and exp_avg_sq.
     """
 
     def __init__(
@@ -91,24 +105,25 @@ class Adam(Optimizer):
         decoupled = group["decoupled_weight_decay"]
         shrink = 1.0 - lr * weight_decay if decoupled else 1.0
         l2 = 0.0 if decoupled else weight_decay
-        names = STATE_NAMES + (("max_exp_avg_sq",) if amsgrad else ())
+        names = STATE_NAMES + ((MAX_NAME,) if amsgrad else ())
 
         def update(data, grad, state, step, work) -> None:
-            root2 = math.sqrt(1.0 - beta2**step)
+            # √v̂ = √V / r and m̂ = M (1-β1) / (1-β1ᵗ), with r = √((1-β2ᵗ) / (1-β2))
+            r = math.sqrt((1.0 - beta2**step) / (1.0 - beta2))
             tmp, g_buf = work
             if shrink != 1.0:
                 data *= shrink
             adam_update(
                 data,
                 signed_grad(data, grad, l2, maximize, g_buf),
-                state["exp_avg"],
-                state["exp_avg_sq"],
-                state["max_exp_avg_sq"] if amsgrad else None,
+                state["exp_sum"],
+                state["exp_sum_sq"],
+                state[MAX_NAME] if amsgrad else None,
                 tmp,
                 beta1,
                 beta2,
-                step_size=lr * root2 / (1.0 - beta1**step),
-                eps=eps * root2,
+                step_size=lr * (1.0 - beta1) * r / (1.0 - beta1**step),
+                eps=eps * r,
             )
 
         flat = self._flat_group(group)
@@ -128,6 +143,27 @@ class Adam(Optimizer):
                 state.update((name, np.zeros_like(p.data)) for name in names)
             step = state["step"] = state["step"] + 1
             update(p.data, p.grad, state, step, self._scratch(p))
+
+    def moments(self, p) -> dict[str, np.ndarray]:
+        """PyTorch's view of p's state: exp_avg, exp_avg_sq (and max_exp_avg_sq), as new arrays."""
+        state, betas = self.state[p], self._betas_of(p)
+        return {
+            average: state[name] * (1.0 - betas[which])
+            for average, (name, which) in PYTORCH_AVERAGES.items()
+            if name in state
+        }
+
+    def _loaded_state(self, p, state: dict[str, Any]) -> dict[str, Any]:
+        """PyTorch's averages (exp_avg, ...) in a loaded state become our decayed sums."""
+        betas = self._betas_of(p)
+        for average, (name, which) in PYTORCH_AVERAGES.items():
+            if average in state:
+                state[name] = state.pop(average) / (1.0 - betas[which])
+        return state
+
+    def _betas_of(self, p) -> tuple[float, float]:
+        group = next(g for g in self.param_groups if any(q is p for q in g["params"]))
+        return tuple(float(beta) for beta in group["betas"])
 
     def _flush_every(self, group: dict) -> int:
         """Both moments decay (by β1 and β2) while a gradient is zero: the faster one rules."""

@@ -152,16 +152,22 @@ class Optimizer:
                     f"the state_dict's has {len(saved['params'])}"
                 )
             by_index.update(zip((int(k) for k in saved["params"]), group["params"]))
-        state = {}
-        for key, values in state_dict["state"].items():
-            p = by_index.get(int(key))
-            if p is not None:
-                state[p] = {name: _loaded(name, value, p, key) for name, value in values.items()}
         for group, saved in zip(self.param_groups, saved_groups):
             for name, value in saved.items():
                 if name != "params":
                     group[name] = tuple(value) if isinstance(group.get(name), tuple) else value
+        state = {}
+        for key, values in state_dict["state"].items():
+            p = by_index.get(int(key))
+            if p is not None:
+                loaded = {name: _loaded(name, value, p, key) for name, value in values.items()}
+                state[p] = self._loaded_state(p, loaded)
         self.state = state
+
+    def _loaded_state(self, p: Tensor, state: dict[str, Any]) -> dict[str, Any]:
+        """One parameter's loaded state, in the form the update rule keeps (after the group's
+        hyperparameters are loaded); a subclass converts entries saved in another form."""
+        return state
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
