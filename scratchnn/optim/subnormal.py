@@ -3,7 +3,7 @@
 A moment of a weight whose gradient is (nearly) always zero shrinks by β every step until it
 falls below the smallest normal float; arithmetic on such subnormal numbers costs tens of
 times more on x86 CPUs. Measured on MNIST with Adam at batch 32: 6% of the first layer's
-first moment (exp_avg) was subnormal after one epoch and the optimizer step took 3-4x longer. Values below
+first moment was subnormal after one epoch and the optimizer step took 3-4x longer. Values below
 FLUSH_FACTOR x the smallest normal number (about 1e-26 in float32) are set to 0, far below
 anything that can move a parameter. A value decaying by a factor β per step takes
 log(FLUSH_FACTOR) / log(1/β) steps from there to a subnormal number (263 for β = 0.9), so
