@@ -7,7 +7,7 @@ import pytest
 
 import scratchnn
 from scratchnn import Tensor, nn, optim
-from scratchnn.optim.flat import FlatGroup, memory_order, view_like
+from scratchnn.optim.flat import CACHE_LINE, PAGE, FlatGroup, aligned_zeros, memory_order, view_like
 
 
 def make_model(seed: int = 0) -> nn.Sequential:
@@ -156,3 +156,24 @@ def test_a_layer_used_twice_sums_both_gradients_in_its_buffer():
     plain, buffered = grads(False), grads(True)
     for a, b in zip(plain, buffered):
         np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("stagger", [0, 1, 5])
+def test_aligned_zeros_start_on_a_cache_line_boundary_plus_the_stagger(dtype, stagger):
+    for size in (1, 7, 1000):
+        array = aligned_zeros(size, dtype, stagger)
+        assert array.shape == (size,) and array.dtype == dtype and not array.any()
+        assert array.ctypes.data % PAGE == stagger * CACHE_LINE
+        array[:] = 1  # writable, and all of it is ours
+        assert array.sum() == size
+
+
+def test_a_flat_groups_arrays_are_aligned_and_start_at_different_places_of_a_page():
+    model = make_model()
+    optimizer = optim.Adam(model.parameters())
+    train(model, optimizer, 1)
+    flat = next(iter(optimizer._flat.values()))
+    arrays = [flat.data, flat.grad, *flat.work, *flat.state.values()]
+    assert all(a.ctypes.data % CACHE_LINE == 0 for a in arrays)
+    assert len({a.ctypes.data % PAGE for a in arrays}) == len(arrays)

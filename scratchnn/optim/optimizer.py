@@ -79,21 +79,16 @@ class Optimizer:
 
     def _flush_decaying_state(self, group: dict[str, Any]) -> None:
         """Zero the group's state values on their way to subnormal numbers (optim/subnormal.py)
-        every `_flush_every(group)` steps; a state array that is a view into a flat group's
-        array (optim/flat.py) flushes that whole array, once."""
+        every `_flush_every(group)` steps (the state arrays of a flat group, optim/flat.py, are
+        disjoint views of its flat arrays, so each value is flushed once)."""
         every = self._flush_every(group)
-        flushed: set[int] = set()
         for p in group["params"]:
             state = self.state.get(p)
             if state is None or state.get("step", 0) % every:
                 continue
             for value in state.values():
-                if not isinstance(value, np.ndarray):
-                    continue
-                whole = value if value.base is None else value.base
-                if id(whole) not in flushed:
-                    flushed.add(id(whole))
-                    flush_subnormals(whole)
+                if isinstance(value, np.ndarray):
+                    flush_subnormals(value)
 
     def _flush_every(self, group: dict[str, Any]) -> int:
         """Steps between flushes of the group's state (for state that counts steps)."""
