@@ -1,11 +1,13 @@
 """Side-by-side benchmark: scratchnn against PyTorch (CPU eager) and scikit-learn.
 
     python benchmarks/run.py [--network mlp|cnn] [--batch-sizes 32 128 512] [--epochs 3]
-                             [--threads 2] [--data PATH] [--only scratchnn,torch,sklearn]
+                             [--threads 2] [--data PATH] [--only scratchnn,torch,sklearn,numpy]
                              [--quick] [--write benchmarks/RESULTS.md]
 
 `--network mlp` is workload W1, `--network cnn` W2 (benchmarks/workload.py); scikit-learn has
-no convolutional network and sits W2 out.
+no convolutional network and sits W2 out. "numpy" is not a peer but a reference: W1's forward,
+backward and Adam written out by hand in NumPy for this one network (impl_numpy.py), no
+autograd, which shows how close scratchnn comes to what NumPy itself allows.
 
 For every batch size each implementation builds its model, trains one untimed warm-up epoch,
 then the timed epochs run alternately (epoch 1 of each, epoch 2 of each, ...; the order rotates
@@ -31,8 +33,19 @@ from pathlib import Path
 import workload
 from worker import Worker
 
-IMPLEMENTATIONS = {"scratchnn": "scratchnn", "torch": "torch", "sklearn": "sklearn"}  # -> package
-NETWORKS = {"scratchnn": ("mlp", "cnn"), "torch": ("mlp", "cnn"), "sklearn": ("mlp",)}
+# name -> the package it needs; "numpy" is W1 written out by hand (impl_numpy.py), a reference
+IMPLEMENTATIONS = {
+    "scratchnn": "scratchnn",
+    "torch": "torch",
+    "sklearn": "sklearn",
+    "numpy": "numpy",
+}
+NETWORKS = {
+    "scratchnn": ("mlp", "cnn"),
+    "torch": ("mlp", "cnn"),
+    "sklearn": ("mlp",),
+    "numpy": ("mlp",),
+}
 TITLES = {
     "mlp": "workload W1: MNIST 784-128-64-10 MLP, Adam",
     "cnn": "workload W2: MNIST LeNet-style CNN of `scratchnn train --model cnn`, Adam",

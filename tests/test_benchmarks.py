@@ -59,3 +59,23 @@ def test_a_network_no_chosen_library_has_is_refused() -> None:
     )
     assert result.returncode == 2
     assert "nothing to run on the cnn network (sklearn: no cnn network)" in result.stderr
+
+
+def test_the_hand_written_numpy_reference_learns_and_sits_the_cnn_out(mnist_dir: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(RUN), "--quick", "--only", "numpy", "--data", str(mnist_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    train = [row for row in table_rows(result.stdout) if row[0] == "numpy"][0]
+    assert train[1] == "128" and float(train[2]) > 0
+    assert 0.5 < float(train[4]) <= 1.0  # its backward and Adam work: well above chance
+    refused = subprocess.run(
+        [sys.executable, str(RUN), "--only", "numpy", "--network", "cnn"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode == 2
