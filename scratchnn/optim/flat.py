@@ -111,10 +111,10 @@ class FlatGroup:
 
     def holds_gradients(self) -> bool:
         """True when every parameter's .data is its flat view and its .grad its flat buffer."""
-        return all(
-            p.data is data and p.grad is grad
-            for p, data, grad in zip(self.params, self.data_views, self.grad_views)
-        )
+        for p, data, grad in zip(self.params, self.data_views, self.grad_views):
+            if p.data is not data or p.grad is not grad:
+                return False
+        return True
 
     def gather_state(
         self, state: dict[Tensor, dict], names: Sequence[str]
@@ -126,10 +126,10 @@ class FlatGroup:
         then the parameters cannot take one step together.
         """
         entries = [state.get(p) for p in self.params]
-        if all(entry is None for entry in entries):
+        if None in entries:
+            if entries.count(None) != len(entries):
+                return None
             entries = [state.setdefault(p, {"step": 0}) for p in self.params]
-        elif any(entry is None for entry in entries):
-            return None
         if len({entry.get("step") for entry in entries}) != 1:
             return None
         for name in names:

@@ -81,14 +81,13 @@ class Optimizer:
         """Zero the group's state values on their way to subnormal numbers (optim/subnormal.py)
         every `_flush_every(group)` steps (the state arrays of a flat group, optim/flat.py, are
         disjoint views of its flat arrays, so each value is flushed once)."""
-        every = self._flush_every(group)
+        every, states = self._flush_every(group), self.state
         for p in group["params"]:
-            state = self.state.get(p)
-            if state is None or state.get("step", 0) % every:
-                continue
-            for value in state.values():
-                if isinstance(value, np.ndarray):
-                    flush_subnormals(value)
+            state = states.get(p)
+            if state is not None and not state.get("step", 0) % every:
+                for value in state.values():
+                    if isinstance(value, np.ndarray):
+                        flush_subnormals(value)
 
     def _flush_every(self, group: dict[str, Any]) -> int:
         """Steps between flushes of the group's state (for state that counts steps)."""

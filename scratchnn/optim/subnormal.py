@@ -14,6 +14,7 @@ the others flush every step.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -25,6 +26,7 @@ _THRESHOLDS = {
 }
 
 
+@functools.cache  # asked at every optimizer step
 def flush_interval(decay: float) -> int:
     """The largest power of two of steps in which a value decaying by `decay` per step cannot
     go from the flush threshold to a subnormal number (at least 1)."""
