@@ -16,6 +16,7 @@ import numpy as np
 
 from scratchnn.optim.optimizer import Optimizer, ParamsT, require_non_negative, signed_grad
 from scratchnn.optim.subnormal import flush_interval
+from scratchnn.tensor import Tensor
 
 STATE_NAMES = ("exp_sum", "exp_sum_sq")
 MAX_NAME = "max_exp_sum_sq"
@@ -144,7 +145,7 @@ class Adam(Optimizer):
             step = state["step"] = state["step"] + 1
             update(p.data, p.grad, state, step, self._scratch(p))
 
-    def moments(self, p) -> dict[str, np.ndarray]:
+    def moments(self, p: Tensor) -> dict[str, np.ndarray]:
         """PyTorch's view of p's state: exp_avg, exp_avg_sq (and max_exp_avg_sq), as new arrays."""
         state, betas = self.state[p], self._betas_of(p)
         return {
@@ -153,7 +154,7 @@ class Adam(Optimizer):
             if name in state
         }
 
-    def _loaded_state(self, p, state: dict[str, Any]) -> dict[str, Any]:
+    def _loaded_state(self, p: Tensor, state: dict[str, Any]) -> dict[str, Any]:
         """PyTorch's averages (exp_avg, ...) in a loaded state become our decayed sums."""
         betas = self._betas_of(p)
         for average, (name, which) in PYTORCH_AVERAGES.items():
@@ -161,7 +162,8 @@ class Adam(Optimizer):
                 state[name] = state.pop(average) / (1.0 - betas[which])
         return state
 
-    def _betas_of(self, p) -> tuple[float, float]:
+    def _betas_of(self, p: Tensor) -> tuple[float, float]:
+        """(β1, β2) of the parameter group that holds p."""
         group = next(g for g in self.param_groups if any(q is p for q in g["params"]))
         return tuple(float(beta) for beta in group["betas"])
 
