@@ -158,6 +158,9 @@ class Tensor:
         (an optimizer's flat storage, see optim/flat.py), else into a new array of our dtype."""
         if g is None:
             return
+        if self.grad is None and g is self._grad_buffer:  # the op wrote it there (Function.
+            self.grad = g  # gradient_buffer, which checked the buffer's shape and dtype)
+            return
         if g.shape != self.data.shape:
             g = np.broadcast_to(g, self.data.shape)
         if self.grad is not None:
@@ -167,8 +170,7 @@ class Tensor:
         if buffer is None:
             self.grad = np.array(g, dtype=self.data.dtype, copy=True)
             return
-        if g is not buffer:  # else the op wrote it there (Function.gradient_buffer)
-            np.copyto(buffer, g)
+        np.copyto(buffer, g)
         self.grad = buffer
 
     def _unused_grad_buffer(self) -> np.ndarray | None:
