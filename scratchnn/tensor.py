@@ -158,8 +158,9 @@ class Tensor:
         (an optimizer's flat storage, see optim/flat.py), else into a new array of our dtype."""
         if g is None:
             return
-        if self.grad is None and g is self._grad_buffer:  # the op wrote it there (Function.
-            self.grad = g  # gradient_buffer, which checked the buffer's shape and dtype)
+        # the op wrote it into the buffer (Function.gradient_buffer checked shape and dtype)
+        if self.grad is None and g is self._grad_buffer:
+            self.grad = g
             return
         if g.shape != self.data.shape:
             g = np.broadcast_to(g, self.data.shape)
