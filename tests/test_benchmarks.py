@@ -9,6 +9,12 @@ from pathlib import Path
 RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
 
 
+def run_benchmark(*args: str, timeout: int = 60) -> subprocess.CompletedProcess:
+    """benchmarks/run.py with args, its output captured as text."""
+    command = [sys.executable, str(RUN), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+
+
 def table_rows(text: str) -> list[list[str]]:
     """The cells of every Markdown table row in text, header and separator rows included."""
     return [
@@ -19,12 +25,7 @@ def table_rows(text: str) -> list[list[str]]:
 
 
 def test_quick_run_reports_scratchnn_time_accuracy_and_memory(mnist_dir: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, str(RUN), "--quick", "--only", "scratchnn", "--data", str(mnist_dir)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_benchmark("--quick", "--only", "scratchnn", "--data", str(mnist_dir), timeout=120)
     assert result.returncode == 0, result.stderr
     rows = [row for row in table_rows(result.stdout) if row[0] == "scratchnn"]
     assert len(rows) == 2, result.stdout  # training row and inference row
@@ -40,42 +41,22 @@ def test_quick_run_reports_scratchnn_time_accuracy_and_memory(mnist_dir: Path) -
 
 
 def test_unknown_implementation_is_refused() -> None:
-    result = subprocess.run(
-        [sys.executable, str(RUN), "--only", "scratchnn,tensorflow"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_benchmark("--only", "scratchnn,tensorflow")
     assert result.returncode == 2
     assert "tensorflow" in result.stderr
 
 
 def test_a_network_no_chosen_library_has_is_refused() -> None:
-    result = subprocess.run(
-        [sys.executable, str(RUN), "--only", "sklearn", "--network", "cnn"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_benchmark("--only", "sklearn", "--network", "cnn")
     assert result.returncode == 2
     assert "nothing to run on the cnn network (sklearn: no cnn network)" in result.stderr
 
 
 def test_the_hand_written_numpy_reference_learns_and_sits_the_cnn_out(mnist_dir: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, str(RUN), "--quick", "--only", "numpy", "--data", str(mnist_dir)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_benchmark("--quick", "--only", "numpy", "--data", str(mnist_dir), timeout=120)
     assert result.returncode == 0, result.stderr
     train = [row for row in table_rows(result.stdout) if row[0] == "numpy"][0]
     assert train[1] == "128" and float(train[2]) > 0
     assert 0.5 < float(train[4]) <= 1.0  # its backward and Adam work: well above chance
-    refused = subprocess.run(
-        [sys.executable, str(RUN), "--only", "numpy", "--network", "cnn"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    refused = run_benchmark("--only", "numpy", "--network", "cnn")
     assert refused.returncode == 2
