@@ -5,7 +5,7 @@ for what NumPy itself allows on the workload, not a peer a user would pick."""
 from __future__ import annotations
 
 import numpy as np
-from workload import LAYERS, LEARNING_RATE, W1Data
+from workload import LAYERS, LEARNING_RATE, W1Data, parameter_count
 
 PREDICT_CHUNKS = (None, 1000)
 BETA1, BETA2, EPS = 0.9, 0.999, 1e-8
@@ -18,25 +18,22 @@ class Trainer:
         if network != "mlp":
             raise ValueError(f"the hand-written NumPy loop has no {network} network")
         self.rng = np.random.default_rng(seed)
-        shapes = [s for n_in, n_out in zip(LAYERS, LAYERS[1:]) for s in ((n_in, n_out), (n_out,))]
-        total = sum(int(np.prod(shape)) for shape in shapes)
+        total = parameter_count()
         self.params, self.grads = np.empty(total, np.float32), np.zeros(total, np.float32)
         self.m, self.v = np.zeros(total, np.float32), np.zeros(total, np.float32)
         self.tmp = np.empty(total, np.float32)
         self.layers, self.layer_grads, start = [], [], 0
-        for weight_shape, bias_shape in zip(shapes[::2], shapes[1::2]):
-            views = []
-            for flat in (self.params, self.grads):
-                weight = flat[start : start + int(np.prod(weight_shape))].reshape(weight_shape)
-                end = start + weight.size
-                views.append((weight, flat[end : end + bias_shape[0]]))
-            (weight, bias), grads = views
-            bound = 1.0 / np.sqrt(weight_shape[0])  # PyTorch's default U(-1/sqrt(in), ...)
-            weight[...] = self.rng.uniform(-bound, bound, weight_shape)
-            bias[...] = self.rng.uniform(-bound, bound, bias_shape)
+        flats = (self.params, self.grads)
+        for n_in, n_out in zip(LAYERS, LAYERS[1:]):
+            end = start + n_in * n_out
+            weight, grad_weight = (flat[start:end].reshape(n_in, n_out) for flat in flats)
+            bias, grad_bias = (flat[end : end + n_out] for flat in flats)
+            bound = 1.0 / np.sqrt(n_in)  # PyTorch's default U(-1/sqrt(in), 1/sqrt(in))
+            weight[...] = self.rng.uniform(-bound, bound, weight.shape)
+            bias[...] = self.rng.uniform(-bound, bound, bias.shape)
             self.layers.append((weight, bias))
-            self.layer_grads.append(grads)
-            start = end + bias_shape[0]
+            self.layer_grads.append((grad_weight, grad_bias))
+            start = end + n_out
         self.step_count = 0
         self.x, self.y, self.batch_size = data.x_train, data.y_train, batch_size
 
