@@ -65,13 +65,13 @@ class FlatGroup:
         self.params = list(params)
         self._orders = orders
         self._bounds = np.cumsum([0] + [p.data.size for p in self.params])
-        dtype = self.params[0].data.dtype
+        self._dtype = self.params[0].data.dtype
         self._arrays = 0  # how many flat arrays so far: each is staggered by one more line
-        self.data = self._new_array(dtype)
-        self.grad = self._new_array(dtype)
+        self.data = self._new_array()
+        self.grad = self._new_array()
         self.data_views = self._views(self.data)
         self.grad_views = self._views(self.grad)
-        self.work = (self._new_array(dtype), self._new_array(dtype))  # an update's scratch
+        self.work = (self._new_array(), self._new_array())  # an update's scratch
         self.state: dict[str, np.ndarray] = {}
         self._state_views: dict[str, list[np.ndarray]] = {}
         for p, data, grad in zip(self.params, self.data_views, self.grad_views):
@@ -96,10 +96,10 @@ class FlatGroup:
             return None
         return cls(params, orders)
 
-    def _new_array(self, dtype: np.dtype) -> np.ndarray:
+    def _new_array(self) -> np.ndarray:
         """A flat array of zeros for the group, aligned and staggered (see aligned_zeros)."""
         self._arrays += 1
-        return aligned_zeros(int(self._bounds[-1]), dtype, stagger=self._arrays)
+        return aligned_zeros(int(self._bounds[-1]), self._dtype, stagger=self._arrays)
 
     def _views(self, flat: np.ndarray) -> list[np.ndarray]:
         return [
@@ -134,7 +134,7 @@ class FlatGroup:
             return None
         for name in names:
             if name not in self.state:
-                self.state[name] = self._new_array(self.data.dtype)
+                self.state[name] = self._new_array()
                 self._state_views[name] = self._views(self.state[name])
             for entry, view in zip(entries, self._state_views[name]):
                 found = entry.get(name)
