@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import datetime
 import gc
 import io
 import pstats
-import shlex
 import statistics
 import sys
 import time
@@ -184,8 +182,7 @@ def main(argv: list[str]) -> int:
     ]
     print("\n".join(lines))
     if args.write:
-        command = shlex.join(["python", "benchmarks/profile_scratchnn.py", *argv])
-        date = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+        command, date = workload.invocation("profile_scratchnn.py", argv)
         header = ["# Where a scratchnn W1 epoch spends its time", "", f"`{command}`, {date}:", ""]
         args.write.write_text("\n".join(header + lines) + "\n")
     return 0

@@ -22,10 +22,8 @@ median of 5 alternating repeats, with each library's faster way (one batch or ba
 from __future__ import annotations
 
 import argparse
-import datetime
 import importlib.util
 import os
-import shlex
 import statistics
 import sys
 from pathlib import Path
@@ -197,8 +195,7 @@ def notes(args: argparse.Namespace, samples: int, threads: int) -> list[str]:
 def results_file(body: list[str], args: argparse.Namespace, argv: list[str], load: float) -> str:
     import machine
 
-    command = shlex.join(["python", "benchmarks/run.py", *argv])
-    date = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    command, date = workload.invocation("run.py", argv)
     return "\n".join(
         [
             f"# scratchnn benchmark results ({TITLES[args.network]})",

@@ -8,6 +8,8 @@ Linear(3136, 128)-ReLU-Linear(128, 10) (the same function as ReLU before each po
 
 from __future__ import annotations
 
+import datetime
+import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +57,13 @@ def load(root: str | Path, quick: bool = False, test: bool = True) -> W1Data:
         x_train, y_train = x_train[:QUICK_TRAIN].copy(), y_train[:QUICK_TRAIN].copy()
         x_test, y_test = x_test[:QUICK_TEST].copy(), y_test[:QUICK_TEST].copy()
     return W1Data(x_train, y_train, x_test, y_test)
+
+
+def invocation(script: str, argv: list[str]) -> tuple[str, str]:
+    """How a report was made: the command line that ran benchmarks/`script` with argv, and the
+    local date and time now."""
+    command = shlex.join(["python", f"benchmarks/{script}", *argv])
+    return command, datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
 
 
 def mlp(nn: Any) -> Any:
