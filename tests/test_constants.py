@@ -13,7 +13,7 @@ from scratchnn.ops import constants, linalg
 @pytest.fixture(params=["shared", "made per call"])
 def limits(request, monkeypatch):
     """Run a test with the kept arrays, and again with limits so small that every call makes
-    a new array."""
+    a new array (ones) or gets a 0-d zero."""
     if request.param == "made per call":
         monkeypatch.setattr(constants, "SHARED_ZEROS", 4)
         monkeypatch.setattr(constants, "SHARED_ONES", 4)
@@ -23,15 +23,16 @@ def limits(request, monkeypatch):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
 def test_zeros_and_ones_have_the_asked_shape_dtype_and_value(limits, dtype):
     for shape in [(), (0,), (7,), (3, 5), (2, 3, 4)]:
-        zeros = constants.zeros_like(np.empty(shape, dtype))
-        assert zeros.shape == shape and zeros.dtype == dtype and not zeros.any()
+        zeros = constants.zeros_for(np.empty(shape, dtype))
+        expected = shape if np.prod(shape) <= constants.SHARED_ZEROS else ()
+        assert zeros.shape == expected and zeros.dtype == dtype and not zeros.any()
     for size in (0, 1, 9):
         ones = constants.ones(size, dtype)
         assert ones.shape == (size,) and ones.dtype == dtype and (ones == 1).all()
 
 
 def test_kept_arrays_are_read_only_and_keep_their_values():
-    constants.zeros_like(np.empty((3, 3), np.float32))
+    constants.zeros_for(np.empty((3, 3), np.float32))
     constants.ones(3, np.float32)
     with pytest.raises(ValueError, match="read-only"):
         constants.ones(3, np.float32)[0] = 5

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from scratchnn.function import Function
-from scratchnn.ops.constants import ones, zeros_like
+from scratchnn.ops.constants import ones, zeros_for
 
 _SQRT_HALF = 0.7071067811865476  # 1 / sqrt(2)
 _INV_SQRT_2PI = 0.3989422804014327  # 1 / sqrt(2 pi)
@@ -188,7 +188,7 @@ class ReLU(Function):
     """y = max(x, 0);  dx = dy * (y > 0)."""
 
     def forward(self, x):
-        self.y = np.maximum(x, zeros_like(x))  # an array of zeros: NumPy's faster loop
+        self.y = np.maximum(x, zeros_for(x))  # an array of zeros: NumPy's faster loop
         return self.y
 
     def backward(self, grad):
@@ -222,7 +222,7 @@ class ELU(Function):
     def forward(self, x, alpha=1.0):
         self.alpha = float(alpha)
         self.x = x
-        zeros = zeros_like(x)
+        zeros = zeros_for(x)
         negative = np.minimum(x, zeros, out=np.empty_like(x))
         np.expm1(negative, out=negative)
         negative *= self.alpha
