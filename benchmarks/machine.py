@@ -68,6 +68,8 @@ def describe() -> list[str]:
         f"- Python {platform.python_version()} on {platform.system()} {platform.release()}",
         f"- NumPy {np.__version__}; BLAS: {blas()}",
         f"- PyTorch {version('torch')}; scikit-learn {version('scikit-learn')}; "
-        f"threadpoolctl {version('threadpoolctl')}",
+        f"threadpoolctl {version('threadpoolctl')}; numba {version('numba')} (scratchnn's "
+        f"compiled loops {'on' if scratchnn.compiled_enabled() else 'off'}; "
+        "scratchnn_numpy: off)",
         f"- scratchnn commit: {commit()}, imported from {Path(scratchnn.__file__).parent}",
     ]

@@ -1,13 +1,16 @@
 """Side-by-side benchmark: scratchnn against PyTorch (CPU eager) and scikit-learn.
 
     python benchmarks/run.py [--network mlp|cnn] [--batch-sizes 32 128 512] [--epochs 3]
-                             [--threads 2] [--data PATH] [--only scratchnn,torch,sklearn,numpy]
+                             [--threads 2] [--data PATH]
+                             [--only scratchnn,scratchnn_numpy,torch,sklearn,numpy]
                              [--quick] [--write benchmarks/RESULTS.md]
 
 `--network mlp` is workload W1, `--network cnn` W2 (benchmarks/workload.py); scikit-learn has
 no convolutional network and sits W2 out. "numpy" is not a peer but a reference: W1's forward,
 backward and Adam written out by hand in NumPy for this one network (impl_numpy.py), no
-autograd, which shows how close scratchnn comes to what NumPy itself allows.
+autograd, which shows how close scratchnn comes to what NumPy itself allows. "scratchnn_numpy"
+is scratchnn with its compiled loops switched off (scratchnn/compiled.py; numba optional), as it
+runs where numba is not installed.
 
 For every batch size each implementation builds its model, trains one untimed warm-up epoch,
 then the timed epochs run alternately (epoch 1 of each, epoch 2 of each, ...; the order rotates
@@ -31,15 +34,18 @@ from pathlib import Path
 import workload
 from worker import Worker
 
-# name -> the package it needs; "numpy" is W1 written out by hand (impl_numpy.py), a reference
+# name -> the package it needs; "numpy" is W1 written out by hand (impl_numpy.py), a reference;
+# "scratchnn_numpy" is scratchnn with its compiled loops switched off (scratchnn/compiled.py)
 IMPLEMENTATIONS = {
     "scratchnn": "scratchnn",
+    "scratchnn_numpy": "scratchnn",
     "torch": "torch",
     "sklearn": "sklearn",
     "numpy": "numpy",
 }
 NETWORKS = {
     "scratchnn": ("mlp", "cnn"),
+    "scratchnn_numpy": ("mlp",),
     "torch": ("mlp", "cnn"),
     "sklearn": ("mlp",),
     "numpy": ("mlp",),

@@ -4,6 +4,7 @@ from scratchnn import nn, optim  # noqa: E402,I001
 from scratchnn import data, functional
 from scratchnn.allocator import keep_freed_memory
 from scratchnn.backend import get_default_dtype, set_default_dtype
+from scratchnn.compiled import compiled_enabled, use_compiled
 from scratchnn.creation import cat, concatenate, maximum, ones, rand, randn, stack, where, zeros
 from scratchnn.errors import DataFormatError, DatasetUnavailableError, ModelFormatError, ShapeError
 from scratchnn.grad_mode import enable_grad, is_grad_enabled, no_grad
@@ -30,6 +31,7 @@ __all__ = [
     "nn",
     "optim",
     "cat",
+    "compiled_enabled",
     "concatenate",
     "enable_grad",
     "get_default_dtype",
@@ -46,6 +48,7 @@ __all__ = [
     "set_num_threads",
     "stack",
     "tensor",
+    "use_compiled",
     "where",
     "zeros",
 ]

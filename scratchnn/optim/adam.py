@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from scratchnn.compiled import compiled_loop
 from scratchnn.optim.optimizer import Optimizer, ParamsT, require_non_negative, signed_grad
 from scratchnn.optim.subnormal import flush_interval
 from scratchnn.tensor import Tensor
@@ -40,12 +41,19 @@ def adam_update(
     step_size: float,
     eps: float,
 ) -> None:
-    """M = β1 M + g;  V = β2 V + g²;  θ -= step_size · M / (√V + eps), in place (ten passes).
+    """M = β1 M + g;  V = β2 V + g²;  θ -= step_size · M / (√V + eps), in place (ten passes,
+    or `adam_loop` compiled, see scratchnn/compiled.py, when the arrays are flat).
 
     With max_exp_sum_sq (AMSGrad) the running maximum of V replaces V in the denominator.
     The caller folds (1-β) and the bias corrections into the Python floats (see
     `Adam._step_group`), which is PyTorch's lr·m̂ / (√v̂ + ε) with fewer array passes.
     """
+    if max_exp_sum_sq is None:
+        loop = compiled_loop(adam_loop, param, grad, exp_sum, exp_sum_sq)
+        if loop is not None:
+            scalars = [param.dtype.type(value) for value in (beta1, beta2, step_size, eps)]
+            loop(param, grad, exp_sum, exp_sum_sq, *scalars)
+            return
     exp_sum *= beta1
     exp_sum += grad
     exp_sum_sq *= beta2
@@ -59,6 +67,18 @@ def adam_update(
     np.divide(exp_sum, tmp, out=tmp)
     tmp *= -step_size
     param += tmp
+
+
+def adam_loop(param, grad, exp_sum, exp_sum_sq, beta1, beta2, step_size, eps) -> None:
+    """adam_update's passes element by element, for numba to compile (scalars of the arrays'
+    dtype): the same operations in the same order, so the same numbers bit for bit."""
+    for i in range(param.size):
+        g = grad[i]
+        m = exp_sum[i] * beta1 + g
+        v = exp_sum_sq[i] * beta2 + g * g
+        exp_sum[i] = m
+        exp_sum_sq[i] = v
+        param[i] -= step_size * (m / (np.sqrt(v) + eps))
 
 
 class Adam(Optimizer):
