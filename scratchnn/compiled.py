@@ -36,16 +36,17 @@ def compiled_enabled() -> bool:
 
 def compiled_loop(loop: Callable, *arrays: np.ndarray) -> Callable | None:
     """numba's compiled form of the Python function `loop`, when loops are enabled, numba is
-    installed and the arrays are 1-D, contiguous and of one floating dtype (the flat storage
-    of optim/flat.py); else None, and the caller runs its NumPy passes."""
+    installed and `arrays` (the floating arrays the loop works on) are C-contiguous and of one
+    floating dtype; else None, and the caller runs its NumPy passes. A loop indexes 1-D arrays:
+    the caller passes these arrays raveled, which for C-contiguous arrays makes views."""
     if not _state["enabled"]:
         return None
     dtype = arrays[0].dtype
-    for array in arrays:
-        if array.ndim != 1 or array.dtype != dtype or not array.flags.c_contiguous:
-            return None
     if dtype.kind != "f":
         return None
+    for array in arrays:
+        if array.dtype != dtype or not array.flags.c_contiguous:
+            return None
     if loop not in _compiled:
         numba = _numba()
         _compiled[loop] = (

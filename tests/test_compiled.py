@@ -1,5 +1,6 @@
-"""Compiled loops (scratchnn/compiled.py): Adam's update as one numba loop gives the numbers of
-its NumPy passes bit for bit, and the switch and the fallbacks work."""
+"""Compiled loops (scratchnn/compiled.py): Adam's update and ReLU's gradient as numba loops give
+the numbers of their NumPy passes bit for bit, cross-entropy's to rounding; the switch and the
+fallbacks work."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest
 
 import scratchnn
 from scratchnn import Tensor, compiled, nn
+from scratchnn.ops.activation import ReLU, relu_backward_loop
+from scratchnn.ops.loss import CrossEntropy, cross_entropy_loop
 from scratchnn.optim import Adam
 from scratchnn.optim.adam import adam_loop, adam_update
 
@@ -69,14 +72,23 @@ def test_adam_loop_does_the_operations_of_the_numpy_passes(rng, dtype):
         np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.parametrize("shape", [(10_000,), (100, 100)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_compiled_adam_equals_numpy_passes_bit_for_bit(rng, dtype):
+def test_compiled_adam_equals_numpy_passes_bit_for_bit(rng, dtype, shape):
     pytest.importorskip("numba")
-    arrays = adam_arrays(rng, 10_000, dtype)
+    arrays = [a.reshape(shape) for a in adam_arrays(rng, 10_000, dtype)]
     expected = run_steps(arrays, 30, numpy_passes)
     for got, want in zip(run_steps(arrays, 30, compiled_update), expected):
         assert got.dtype == dtype
         np.testing.assert_array_equal(got, want)
+
+
+def with_and_without_loops(function):
+    """function() run with compiled loops and again with NumPy passes: (compiled, numpy)."""
+    compiled.use_compiled(True)
+    fast = function()
+    compiled.use_compiled(False)
+    return fast, function()
 
 
 def train_mlp(rng_seed: int, amsgrad: bool = False) -> list[np.ndarray]:
@@ -96,13 +108,12 @@ def train_mlp(rng_seed: int, amsgrad: bool = False) -> list[np.ndarray]:
 
 
 @pytest.mark.parametrize("amsgrad", [False, True])
-def test_training_with_and_without_compiled_loops_is_identical(amsgrad):
+def test_training_with_and_without_compiled_loops_agrees(amsgrad):
+    """Equal up to cross-entropy's rounding (its loop's exp and sums are not NumPy's)."""
     pytest.importorskip("numba")
-    compiled.use_compiled(True)
-    with_loops = train_mlp(7, amsgrad)
-    compiled.use_compiled(False)
-    for got, want in zip(train_mlp(7, amsgrad), with_loops):
-        np.testing.assert_array_equal(got, want)
+    with_loops, without = with_and_without_loops(lambda: train_mlp(7, amsgrad))
+    for got, want in zip(with_loops, without):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
 def test_switch_and_array_conditions(rng):
@@ -114,11 +125,14 @@ def test_switch_and_array_conditions(rng):
     has_numba = compiled._numba() is not None
     assert scratchnn.compiled_enabled() == has_numba
     assert (compiled.compiled_loop(adam_loop, *flat) is not None) == has_numba
-    shaped = [a.reshape(2, 5) for a in flat]
+    assert (
+        compiled.compiled_loop(adam_loop, *[a.reshape(2, 5) for a in flat]) is not None
+    ) == has_numba
+    column_major = [np.asfortranarray(a.reshape(2, 5)) for a in flat]
     mixed = [flat[0].astype(np.float64), *flat[1:]]
     strided = [a[::2] for a in flat]
     integers = [a.astype(np.int64) for a in flat]
-    for arrays in (shaped, mixed, strided, integers):
+    for arrays in (column_major, mixed, strided, integers):
         assert compiled.compiled_loop(adam_loop, *arrays) is None
 
 
@@ -143,3 +157,87 @@ def test_environment_variable_switches_loops_off():
     env = {"SCRATCHNN_COMPILED": "0", "PATH": ""}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def special_values(rng, shape, dtype) -> np.ndarray:
+    values = rng.standard_normal(shape)
+    values.flat[:6] = [0.0, -0.0, np.nan, np.inf, -np.inf, 1e-40]
+    return values.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_backward_loop_gives_the_numpy_product(rng, dtype):
+    y = np.maximum(special_values(rng, 40, dtype), 0)
+    grad = special_values(rng, 40, dtype)[::-1].copy()
+    dx = np.empty_like(grad)
+    with np.errstate(invalid="ignore"):  # inf * 0
+        relu_backward_loop(grad, y, dx)  # as plain Python
+        expected = grad * (y > 0)
+    np.testing.assert_array_equal(dx, expected)
+    assert np.array_equal(np.signbit(dx), np.signbit(expected))
+
+
+@pytest.mark.parametrize("layout", ["C", "F"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_relu_gradient_equals_numpy_bit_for_bit(rng, dtype, layout):
+    pytest.importorskip("numba")
+    x = np.asarray(special_values(rng, (30, 20), dtype), order=layout)
+    grad = np.asarray(special_values(rng, (30, 20), dtype)[::-1], order=layout)
+
+    def gradient():
+        op = ReLU()
+        op.forward(x)
+        return op.backward(grad)[0]
+
+    with np.errstate(invalid="ignore"):  # inf * 0
+        fast, plain = with_and_without_loops(gradient)
+    np.testing.assert_array_equal(fast, plain)
+    assert np.array_equal(np.signbit(fast), np.signbit(plain))
+
+
+def cross_entropy_forward_backward(x, labels, reduction):
+    op = CrossEntropy()
+    loss = op.forward(x, labels, reduction=reduction)
+    grad = np.ones_like(loss) if reduction == "none" else np.asarray(1.0, x.dtype)
+    return loss, op.backward(grad)[0]
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_cross_entropy_matches_numpy(rng, dtype, reduction):
+    pytest.importorskip("numba")
+    x = (rng.standard_normal((64, 10)) * 5).astype(dtype)
+    x[0, :] = 80.0  # exp would overflow without the shift
+    labels = rng.integers(0, 10, 64).astype(np.int32)
+    (fast_loss, fast_dx), (loss, dx) = with_and_without_loops(
+        lambda: cross_entropy_forward_backward(x, labels, reduction)
+    )
+    rtol = 1e-6 if dtype == np.float32 else 1e-13
+    assert fast_loss.dtype == loss.dtype == dtype and fast_dx.dtype == dx.dtype == dtype
+    atol = 4 * np.finfo(dtype).eps  # a loss or gradient near 0 is a difference of near values
+    np.testing.assert_allclose(fast_loss, loss, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(fast_dx, dx, rtol=rtol, atol=atol)
+
+
+def test_cross_entropy_loop_as_python_gives_the_losses(rng):
+    x = rng.standard_normal((5, 4))
+    labels = np.array([0, 3, 1, 2, 3])
+    e, s, loss = np.empty_like(x), np.empty(5), np.empty(5)
+    assert cross_entropy_loop(x, labels, e, s, loss) == -1
+    expected = np.log(np.exp(x).sum(axis=1)) - x[np.arange(5), labels]
+    np.testing.assert_allclose(loss, expected, rtol=1e-12)
+    assert cross_entropy_loop(x, np.array([0, 1, 4, 0, 0]), e, s, loss) == 2
+
+
+@pytest.mark.parametrize("label", [-1, 10])
+def test_compiled_cross_entropy_refuses_labels_out_of_range_as_numpy_does(rng, label):
+    x = rng.standard_normal((8, 10)).astype(np.float32)
+    labels = np.zeros(8, np.int64)
+    labels[3] = label
+    messages = []
+    for enabled in (True, False):
+        compiled.use_compiled(enabled)
+        with pytest.raises(ValueError, match="out of range") as error:
+            CrossEntropy().forward(x, labels)
+        messages.append(str(error.value))
+    assert messages[0] == messages[1] and f"label {label} " in messages[0]

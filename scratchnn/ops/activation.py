@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from scratchnn.compiled import compiled_loop
 from scratchnn.function import Function
 from scratchnn.ops.constants import ones, zeros_for
 
@@ -192,7 +193,20 @@ class ReLU(Function):
         return self.y
 
     def backward(self, grad):
-        return (grad * (self.y > 0),)
+        y = self.y
+        loop = compiled_loop(relu_backward_loop, grad, y)
+        if loop is None:
+            return (grad * (y > 0),)
+        dx = np.empty_like(grad)
+        loop(grad.ravel(), y.ravel(), dx.ravel())
+        return (dx,)
+
+
+def relu_backward_loop(grad, y, dx) -> None:
+    """ReLU.backward's grad * (y > 0) element by element, for numba to compile: the same
+    product with 1 or 0, so the same numbers (NaN and -0 included)."""
+    for i in range(grad.size):
+        dx[i] = grad[i] * np.float32(y[i] > 0)
 
 
 # The ReLU variants select by max/min and by 0/1 masks in arithmetic: np.where is several times

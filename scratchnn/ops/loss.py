@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from scratchnn.compiled import compiled_loop
 from scratchnn.errors import ShapeError
 from scratchnn.function import Function
 from scratchnn.ops.activation import _shifted_exp, _sigmoid, _sum_keepdims
@@ -60,10 +61,9 @@ def _class_axis(name: str, x: np.ndarray) -> int:
     return 1 if x.ndim > 1 else 0
 
 
-def _label_index(name: str, x: np.ndarray, labels: np.ndarray) -> tuple:
-    """Index that picks x[n, labels[n, ...], ...]; checks the labels' dtype, shape and range."""
+def _check_labels(name: str, x: np.ndarray, labels: np.ndarray) -> int:
+    """The class axis of x, after checking the labels' dtype and shape (not their range)."""
     axis = _class_axis(name, x)
-    classes = x.shape[axis]
     expected = x.shape[:axis] + x.shape[axis + 1 :]
     if labels.dtype.kind not in "iu":
         raise TypeError(f"{name}: class labels must be integers, got dtype {labels.dtype}")
@@ -71,11 +71,22 @@ def _label_index(name: str, x: np.ndarray, labels: np.ndarray) -> tuple:
         raise ShapeError(
             f"{name}: input of shape {x.shape} needs labels of shape {expected}, got {labels.shape}"
         )
+    return axis
+
+
+def _label_out_of_range(name: str, label: int, classes: int) -> ValueError:
+    return ValueError(
+        f"{name}: label {label} is out of range for {classes} classes (0 to {classes - 1})"
+    )
+
+
+def _label_index(name: str, x: np.ndarray, labels: np.ndarray) -> tuple:
+    """Index that picks x[n, labels[n, ...], ...]; checks the labels' dtype, shape and range."""
+    axis = _check_labels(name, x, labels)
+    classes = x.shape[axis]
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
         bad = labels[(labels < 0) | (labels >= classes)].flat[0]
-        raise ValueError(
-            f"{name}: label {bad} is out of range for {classes} classes (0 to {classes - 1})"
-        )
+        raise _label_out_of_range(name, bad, classes)
     if labels.ndim == 1:  # a batch of single labels: rows and their classes
         return np.arange(len(labels)), labels
     grid = np.indices(labels.shape, sparse=True)
@@ -225,16 +236,33 @@ class CrossEntropy(Function):
         self.reduction = check_reduction(reduction)
         self.smoothing = eps = check_label_smoothing(label_smoothing)
         self.axis = axis = _class_axis(self.name, x)
-        self.index = _label_index(self.name, x, labels)
-        shifted, self.e, self.s = _shifted_exp(x, axis)
-        loss = np.squeeze(np.log(self.s), axis)
-        if eps:
-            loss -= (1.0 - eps) * shifted[self.index]
-            loss -= (eps / x.shape[axis]) * np.squeeze(_sum_keepdims(shifted, axis), axis)
-        else:
-            loss -= shifted[self.index]
+        loss = None if eps or x.ndim != 2 else self._compiled_losses(x, labels)
+        if loss is None:
+            self.index = _label_index(self.name, x, labels)
+            shifted, self.e, self.s = _shifted_exp(x, axis)
+            loss = np.squeeze(np.log(self.s), axis)
+            if eps:
+                loss -= (1.0 - eps) * shifted[self.index]
+                loss -= (eps / x.shape[axis]) * np.squeeze(_sum_keepdims(shifted, axis), axis)
+            else:
+                loss -= shifted[self.index]
         self.count = loss.size
         return _reduce(loss, reduction)
+
+    def _compiled_losses(self, x, labels):
+        """The rows' losses by `cross_entropy_loop` compiled (scratchnn/compiled.py), saving what
+        backward needs; None when no compiled loop runs."""
+        loop = compiled_loop(cross_entropy_loop, x)
+        if loop is None:
+            return None
+        _check_labels(self.name, x, labels)
+        self.e, self.s = np.empty_like(x), np.empty((len(x), 1), x.dtype)
+        loss = np.empty(len(x), x.dtype)
+        bad = loop(x, labels, self.e, self.s.ravel(), loss)
+        if bad >= 0:
+            raise _label_out_of_range(self.name, labels[bad], x.shape[1])
+        self.index = np.arange(len(x)), labels
+        return loss
 
     def backward(self, grad):
         scale = _scale(grad, self.reduction, self.count)
@@ -247,6 +275,28 @@ class CrossEntropy(Function):
         else:
             dx[self.index] -= scale
         return (dx,)
+
+
+def cross_entropy_loop(x, labels, e, s, loss) -> int:
+    """CrossEntropy.forward's rows for numba to compile (logits x of shape (N, C)): for each
+    row e = exp(x - max x), s = sum e, loss = log s - (x_label - max x). Returns the first row
+    whose label is not a class (the row's values are then not computed), else -1."""
+    rows, classes = x.shape
+    for n in range(rows):
+        label = labels[n]
+        if label < 0 or label >= classes:
+            return n
+        top = x[n, 0]
+        for c in range(1, classes):
+            if x[n, c] > top:
+                top = x[n, c]
+        total = e[n, 0] = np.exp(x[n, 0] - top)
+        for c in range(1, classes):
+            e[n, c] = np.exp(x[n, c] - top)
+            total += e[n, c]
+        s[n] = total
+        loss[n] = np.log(total) - (x[n, label] - top)
+    return -1
 
 
 class CrossEntropyWithProbabilities(Function):

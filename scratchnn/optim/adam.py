@@ -42,7 +42,7 @@ def adam_update(
     eps: float,
 ) -> None:
     """M = β1 M + g;  V = β2 V + g²;  θ -= step_size · M / (√V + eps), in place (ten passes,
-    or `adam_loop` compiled, see scratchnn/compiled.py, when the arrays are flat).
+    or `adam_loop` compiled, see scratchnn/compiled.py, when the arrays are C-contiguous).
 
     With max_exp_sum_sq (AMSGrad) the running maximum of V replaces V in the denominator.
     The caller folds (1-β) and the bias corrections into the Python floats (see
@@ -52,7 +52,7 @@ def adam_update(
         loop = compiled_loop(adam_loop, param, grad, exp_sum, exp_sum_sq)
         if loop is not None:
             scalars = [param.dtype.type(value) for value in (beta1, beta2, step_size, eps)]
-            loop(param, grad, exp_sum, exp_sum_sq, *scalars)
+            loop(param.ravel(), grad.ravel(), exp_sum.ravel(), exp_sum_sq.ravel(), *scalars)
             return
     exp_sum *= beta1
     exp_sum += grad
