@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+COMPILED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _state = {"enabled": os.environ.get("SCRATCHNN_COMPILED", "1") != "0"}
 _compiled: dict[Callable, Callable | None] = {}
 
@@ -36,13 +37,14 @@ def compiled_enabled() -> bool:
 
 def compiled_loop(loop: Callable, *arrays: np.ndarray) -> Callable | None:
     """numba's compiled form of the Python function `loop`, when loops are enabled, numba is
-    installed and `arrays` (the floating arrays the loop works on) are C-contiguous and of one
-    floating dtype; else None, and the caller runs its NumPy passes. A loop indexes 1-D arrays:
-    the caller passes these arrays raveled, which for C-contiguous arrays makes views."""
+    installed and `arrays` (the floating arrays the loop works on) are C-contiguous and all
+    float32 or all float64 (numba has no float16); else None, and the caller runs its NumPy
+    passes. A loop indexes 1-D arrays: the caller passes these arrays raveled, which for
+    C-contiguous arrays makes views."""
     if not _state["enabled"]:
         return None
     dtype = arrays[0].dtype
-    if dtype.kind != "f":
+    if dtype not in COMPILED_DTYPES:
         return None
     for array in arrays:
         if array.dtype != dtype or not array.flags.c_contiguous:
