@@ -132,7 +132,7 @@ def test_switch_and_array_conditions(rng):
     mixed = [flat[0].astype(np.float64), *flat[1:]]
     strided = [a[::2] for a in flat]
     integers = [a.astype(np.int64) for a in flat]
-    halves = [a.astype(np.float16) for a in flat]
+    halves = [np.zeros(10, np.float16) for _ in flat]
     for arrays in (column_major, mixed, strided, integers, halves):
         assert compiled.compiled_loop(adam_loop, *arrays) is None
 
