@@ -6,6 +6,7 @@ from typing import Any
 
 from scratchnn import functional as F
 from scratchnn.nn.module import Module
+from scratchnn.ops.activation import relu_in_place
 from scratchnn.tensor import Tensor
 
 
@@ -30,7 +31,10 @@ class Tanh(Activation):
 
 
 class ReLU(Activation):
-    """y = max(x, 0). `inplace` is accepted for PyTorch code; the output is always new."""
+    """y = max(x, 0). `inplace` is accepted for PyTorch code and changes nothing: under no_grad
+    Sequential runs ReLU in place wherever the layer before made a new array (Linear, Conv)."""
+
+    returns_new_array = True
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
@@ -38,6 +42,10 @@ class ReLU(Activation):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.relu(input)
+
+    def forward_in_place(self, input: Tensor) -> Tensor:
+        relu_in_place(input.data)
+        return input
 
     def config(self) -> dict[str, Any]:
         return {"inplace": self.inplace}

@@ -57,6 +57,7 @@ class _ConvNd(Module):
     """Shared code of Conv1d and Conv2d (`spatial` = number of spatial axes)."""
 
     spatial: ClassVar[int]
+    returns_new_array = True
 
     def __init__(
         self,

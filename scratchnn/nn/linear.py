@@ -23,6 +23,8 @@ class Linear(Module):
     weight ~ kaiming_uniform_(a=sqrt(5)) = U(-1/sqrt(in), 1/sqrt(in)), bias ~ the same range.
     """
 
+    returns_new_array = True
+
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None) -> None:
         super().__init__()
         self.in_features, self.out_features = int(in_features), int(out_features)

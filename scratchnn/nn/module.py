@@ -34,6 +34,10 @@ class Module:
     registry: dict[str, type[Module]] = {}
     #: True for layers whose output has their input's shape (activations, dropout).
     shape_preserving: ClassVar[bool] = False
+    #: True for layers whose forward returns a tensor over an array made for it, which nothing
+    #: else holds (Linear, convolutions, ReLU): under no_grad, Sequential lets the next layer
+    #: overwrite it (forward_in_place).
+    returns_new_array: ClassVar[bool] = False
     #: True for containers: their children are saved with the model and given back to
     #: `from_config` on load, instead of being built by the constructor.
     rebuild_children: ClassVar[bool] = False
@@ -81,6 +85,11 @@ class Module:
 
     def forward(self, *inputs):
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
+
+    def forward_in_place(self, input: Tensor) -> Tensor | None:
+        """forward written over input's own array, for layers that can (ReLU), else None.
+        Sequential calls it under no_grad on arrays that nothing else holds."""
+        return None
 
     def __call__(self, *inputs, **kwargs):
         return self.forward(*inputs, **kwargs)

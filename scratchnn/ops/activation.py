@@ -202,6 +202,11 @@ class ReLU(Function):
         return (dx,)
 
 
+def relu_in_place(x: np.ndarray) -> np.ndarray:
+    """x = max(x, 0) over x's own memory; no gradient (nn.ReLU.forward_in_place, no_grad)."""
+    return np.maximum(x, zeros_for(x), out=x)
+
+
 def relu_backward_loop(grad, y, dx) -> None:
     """ReLU.backward's grad * (y > 0) element by element, for numba to compile: the same
     product with 1 or 0, so the same numbers (NaN and -0 included)."""
