@@ -19,7 +19,7 @@ its epochs. Reported: median epoch seconds, the ratio peer / scratchnn, test acc
 the warm-up and timed epochs, and the peak memory of the warm-up epoch. Every implementation
 runs in a worker process of its own (benchmarks/worker.py), one per batch size, so no two
 libraries share thread pools. Inference: predicting the test images,
-median of 5 alternating repeats, with each library's faster way (one batch or batches of 1,000).
+median of 15 alternating repeats, with each library's faster way (one batch or batches of 1,000).
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ TITLES = {
     "mlp": "workload W1: MNIST 784-128-64-10 MLP, Adam",
     "cnn": "workload W2: MNIST LeNet-style CNN of `scratchnn train --model cnn`, Adam",
 }
-INFERENCE_REPEATS = 5
+INFERENCE_REPEATS = 15
 MIB = 2**20
 SEE_ALSO = (
     "Reports in benchmarks/: `RESULTS.md` (W1, `--network mlp`), `RESULTS-cnn.md` (W2, "
@@ -174,7 +174,7 @@ def inference_table(best: dict[str, tuple], samples: int, batch: int) -> list[st
     ours = best.get("scratchnn", (None,))[0]
     lines = [
         f"| implementation | predict {samples:,} test images (model trained at batch {batch}) "
-        "| median s | peer / scratchnn (> 1: scratchnn faster) |",
+        f"| median s of {INFERENCE_REPEATS} runs | peer / scratchnn (> 1: scratchnn faster) |",
         "|---|---|---:|---:|",
     ]
     for name, (seconds, chunk) in best.items():
