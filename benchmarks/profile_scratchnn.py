@@ -26,6 +26,7 @@ from pathlib import Path
 import impl_scratchnn
 import numpy as np
 import workload
+from matmul_rate import matmul_rate, thread_speedup
 from threadpoolctl import threadpool_limits
 
 MATMUL = "matrix products (BLAS, with the bias add)"
@@ -85,21 +86,6 @@ def grouped_seconds(stats: pstats.Stats) -> dict[str, float]:
     return totals
 
 
-def matmul_rate(batch: int, repeats: int = 7) -> float:
-    """float32 FLOP/s of (batch×784)@(784×128) in NumPy, the best of `repeats` timings."""
-    rng = np.random.default_rng(0)
-    a = rng.random((batch, workload.LAYERS[0]), dtype=np.float32)
-    b = rng.random((workload.LAYERS[0], workload.LAYERS[1]), dtype=np.float32)
-    calls = max(10, 20_000 // batch)
-    timings = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(calls):
-            a @ b
-        timings.append((time.perf_counter() - start) / calls)
-    return 2 * a.shape[0] * a.shape[1] * b.shape[1] / min(timings)
-
-
 def epoch_products_seconds(samples: int, batch: int, repeats: int = 5) -> float:
     """Seconds of only the epoch's matrix products in NumPy (every shape, every batch), best of
     `repeats`."""
@@ -135,6 +121,7 @@ def main(argv: list[str]) -> int:
     samples, batch = len(data.x_train), args.batch_size
     trainer = impl_scratchnn.Trainer(data, batch, args.seed)
     trainer.train_epoch()  # warm-up
+    speedup = thread_speedup(args.threads)  # the machine's state (matmul_rate.py)
     timings = []
     for _ in range(args.epochs):
         gc.collect()
@@ -154,6 +141,9 @@ def main(argv: list[str]) -> int:
     lines = [
         f"scratchnn W1 epoch: {samples:,} samples, batch {batch}, {args.threads} thread(s)",
         f"epoch without profiler: {wall:.3f} s (median of {args.epochs} after a warm-up epoch)",
+        f"the product (128x784)@(784x128) ran {speedup:.2f}x as fast on {args.threads} "
+        "thread(s) as on one just before (about 1.7 in the machine's fast state, 1.0 in its slow "
+        "one; benchmarks/matmul_rate.py)",
         f"epoch under cProfile: {profiled:.3f} s (the profiler inflates Python-heavy groups)",
         "",
         "| where the profiled epoch goes | s | share |",

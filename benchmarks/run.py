@@ -16,9 +16,10 @@ For every batch size each implementation builds its model, trains one untimed wa
 then the timed epochs run alternately (epoch 1 of each, epoch 2 of each, ...; the order rotates
 every round), so drift of a shared machine hits all alike; each keeps its own model between
 its epochs. Reported: median epoch seconds, the ratio peer / scratchnn, test accuracy after
-the warm-up and timed epochs, and the peak memory of the warm-up epoch. Every implementation
-runs in a worker process of its own (benchmarks/worker.py), one per batch size, so no two
-libraries share thread pools. Inference: predicting the test images,
+the warm-up and timed epochs, and the peak memory of the warm-up epoch; then every timed
+epoch round by round, beside the machine's state before the round (matmul_rate.py). Every
+implementation runs in a worker process of its own (benchmarks/worker.py), one per batch size,
+so no two libraries share thread pools. Inference: predicting the test images,
 median of 15 alternating repeats, with each library's faster way (one batch or batches of 1,000).
 """
 
@@ -32,6 +33,7 @@ import sys
 from pathlib import Path
 
 import workload
+from matmul_rate import thread_speedup
 from worker import Worker
 
 # name -> the package it needs; "numpy" is W1 written out by hand (impl_numpy.py), a reference;
@@ -118,19 +120,25 @@ def rotations(names: list[str], rounds: int):
         yield round_, names[shift:] + names[:shift]
 
 
-def time_training(workers: dict[str, Worker], batch: int, epochs: int) -> dict[str, dict]:
-    """Warm-up epoch of each (its peak memory), then `epochs` alternating timed rounds."""
+def time_training(
+    workers: dict[str, Worker], batch: int, epochs: int, threads: int
+) -> tuple[dict[str, dict], list[float]]:
+    """Warm-up epoch of each (its peak memory), then `epochs` alternating timed rounds; also
+    the machine's state before each round (matmul_rate.thread_speedup)."""
     results: dict[str, dict] = {}
     for name, worker in workers.items():
         log(f"batch {batch}: warm-up epoch of {name}")
         warm_up = worker.call("epoch")
         results[name] = {"times": [], "peak": warm_up["peak_extra"] / MIB}
+    speedups = []
     for round_, order in rotations(list(workers), epochs):
+        speedups.append(thread_speedup(threads))
+        log(f"batch {batch}: round {round_ + 1}, {threads}-thread speedup {speedups[-1]:.2f}")
         for name in order:
             seconds = workers[name].call("epoch")["seconds"]
             results[name]["times"].append(seconds)
             log(f"batch {batch}: epoch {round_ + 1} of {name}: {seconds:.3f} s")
-    return results
+    return results, speedups
 
 
 def time_inference(workers: dict[str, Worker]) -> dict[str, tuple]:
@@ -170,6 +178,22 @@ def training_table(rows: list[dict], skipped: dict[str, str]) -> list[str]:
     return lines
 
 
+def rounds_table(rounds: list[tuple], threads: int) -> list[str]:
+    """Every timed epoch, round by round, beside the machine's state before the round."""
+    names = list(rounds[0][2])
+    lines = [
+        f"| batch | round | {threads}-thread speedup of the product before it | "
+        + " | ".join(f"{name} s" for name in names)
+        + " |",
+        "|---:|---:|---:|" + "---:|" * len(names),
+    ]
+    for batch, speedups, times in rounds:
+        for round_, speedup in enumerate(speedups):
+            cells = " | ".join(f"{times[name][round_]:.3f}" for name in names)
+            lines.append(f"| {batch} | {round_ + 1} | {speedup:.2f} | {cells} |")
+    return lines
+
+
 def inference_table(best: dict[str, tuple], samples: int, batch: int) -> list[str]:
     ours = best.get("scratchnn", (None,))[0]
     lines = [
@@ -195,6 +219,10 @@ def notes(args: argparse.Namespace, samples: int, threads: int) -> list[str]:
         f"resident set right after imports and data load. For reference, float32 training "
         f"data + model = {reference:.1f} MiB; target: scratchnn's peak extra ≤ 1.5× that "
         f"({1.5 * reference:.1f} MiB).",
+        f"Rounds: the speedup is NumPy's float32 (128×784)@(784×128) product on {threads} "
+        "thread(s) over one, timed in the benchmark's own process just before the round "
+        "(benchmarks/matmul_rate.py): about 1.7 in the shared machine's fast state and about 1.0 "
+        "in its slow one, in which every library's epochs are slower, by unequal factors.",
     ]
 
 
@@ -235,12 +263,13 @@ def main(argv: list[str]) -> int:
         log(f"nothing to run on the {args.network} network ({reasons})")
         return 2
     inference_batch = 128 if 128 in args.batch_sizes else args.batch_sizes[0]
-    rows, best = [], {}
+    rows, rounds, best = [], [], {}
     for batch in args.batch_sizes:
         workers = {name: Worker(name, batch, args) for name in available}
         sizes = workers[available[0]].ready  # every worker loaded the same data
         try:
-            results = time_training(workers, batch, args.epochs)
+            results, speedups = time_training(workers, batch, args.epochs, args.threads)
+            rounds.append((batch, speedups, {name: r["times"] for name, r in results.items()}))
             medians = {name: statistics.median(result["times"]) for name, result in results.items()}
             for name, result in results.items():
                 rows.append(
@@ -258,7 +287,7 @@ def main(argv: list[str]) -> int:
         finally:
             for worker in workers.values():
                 worker.close()
-    body = training_table(rows, skipped)
+    body = training_table(rows, skipped) + ["", *rounds_table(rounds, args.threads)]
     if best:
         body += ["", *inference_table(best, sizes["test_samples"], inference_batch)]
     body += ["", *notes(args, sizes["train_samples"], args.threads)]

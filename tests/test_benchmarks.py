@@ -38,6 +38,11 @@ def test_quick_run_reports_scratchnn_time_accuracy_and_memory(mnist_dir: Path) -
     assert float(peak) >= 0
     assert float(infer[2]) > 0
     assert "torch" not in result.stdout and "sklearn" not in result.stdout
+    rounds = [row for row in table_rows(result.stdout) if row[:2] == ["128", "1"]]
+    assert len(rounds) == 1, result.stdout  # one timed round in a quick run
+    _, _, speedup, epoch_seconds = rounds[0]
+    assert float(speedup) > 0
+    assert epoch_seconds == seconds  # the median of one round is that round
 
 
 def test_unknown_implementation_is_refused() -> None:
