@@ -13,6 +13,8 @@ import numpy as np
 import workload
 from threadpoolctl import threadpool_limits
 
+STATES = "about 1.7 in the shared machine's fast state and about 1.0 in its slow one"
+
 
 def matmul_rate(batch: int, repeats: int = 7) -> float:
     """float32 FLOP/s of (batch×784)@(784×128) in NumPy, the best of `repeats` timings."""
@@ -30,7 +32,7 @@ def matmul_rate(batch: int, repeats: int = 7) -> float:
 
 
 def thread_speedup(threads: int, batch: int = 128, repeats: int = 3) -> float:
-    """matmul_rate on `threads` BLAS threads over its rate on one."""
+    """matmul_rate on `threads` BLAS threads over its rate on one: the machine's state (STATES)."""
     with threadpool_limits(1, user_api="blas"):
         one = matmul_rate(batch, repeats)
     with threadpool_limits(threads, user_api="blas"):

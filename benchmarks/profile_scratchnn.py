@@ -26,7 +26,7 @@ from pathlib import Path
 import impl_scratchnn
 import numpy as np
 import workload
-from matmul_rate import matmul_rate, thread_speedup
+from matmul_rate import STATES, matmul_rate, thread_speedup
 from threadpoolctl import threadpool_limits
 
 MATMUL = "matrix products (BLAS, with the bias add)"
@@ -142,8 +142,7 @@ def main(argv: list[str]) -> int:
         f"scratchnn W1 epoch: {samples:,} samples, batch {batch}, {args.threads} thread(s)",
         f"epoch without profiler: {wall:.3f} s (median of {args.epochs} after a warm-up epoch)",
         f"the product (128x784)@(784x128) ran {speedup:.2f}x as fast on {args.threads} "
-        "thread(s) as on one just before (about 1.7 in the machine's fast state, 1.0 in its slow "
-        "one; benchmarks/matmul_rate.py)",
+        f"thread(s) as on one just before ({STATES}; benchmarks/matmul_rate.py)",
         f"epoch under cProfile: {profiled:.3f} s (the profiler inflates Python-heavy groups)",
         "",
         "| where the profiled epoch goes | s | share |",

@@ -33,7 +33,7 @@ import sys
 from pathlib import Path
 
 import workload
-from matmul_rate import thread_speedup
+from matmul_rate import STATES, thread_speedup
 from worker import Worker
 
 # name -> the package it needs; "numpy" is W1 written out by hand (impl_numpy.py), a reference;
@@ -221,8 +221,8 @@ def notes(args: argparse.Namespace, samples: int, threads: int) -> list[str]:
         f"({1.5 * reference:.1f} MiB).",
         f"Rounds: the speedup is NumPy's float32 (128×784)@(784×128) product on {threads} "
         "thread(s) over one, timed in the benchmark's own process just before the round "
-        "(benchmarks/matmul_rate.py): about 1.7 in the shared machine's fast state and about 1.0 "
-        "in its slow one, in which every library's epochs are slower, by unequal factors.",
+        f"(benchmarks/matmul_rate.py): {STATES}, in which every library's epochs are slower, "
+        "by unequal factors.",
     ]
 
 
