@@ -2,7 +2,8 @@
 
     python benchmarks/run.py [--network mlp|cnn] [--batch-sizes 32 128 512] [--epochs 3]
                              [--threads 2] [--data PATH]
-                             [--only scratchnn,scratchnn_numpy,torch,sklearn,numpy]
+                             [--only scratchnn,scratchnn_numpy,scratchnn_adaptive,torch,
+                                     sklearn,numpy]
                              [--quick] [--write benchmarks/RESULTS.md]
 
 `--network mlp` is workload W1, `--network cnn` W2 (benchmarks/workload.py); scikit-learn has
@@ -10,7 +11,9 @@ no convolutional network and sits W2 out. "numpy" is not a peer but a reference:
 backward and Adam written out by hand in NumPy for this one network (impl_numpy.py), no
 autograd, which shows how close scratchnn comes to what NumPy itself allows. "scratchnn_numpy"
 is scratchnn with its compiled loops switched off (scratchnn/compiled.py; numba optional), as it
-runs where numba is not installed.
+runs where numba is not installed. "scratchnn_adaptive" is scratchnn with the adaptive thread
+count (scratchnn.set_num_threads(n, adaptive=True)): each epoch's windows of batches run on n
+threads or on one, whichever it measures to be faster.
 
 For every batch size each implementation builds its model, trains one untimed warm-up epoch,
 then the timed epochs run alternately (epoch 1 of each, epoch 2 of each, ...; the order rotates
@@ -37,10 +40,12 @@ from matmul_rate import STATES, thread_speedup
 from worker import Worker
 
 # name -> the package it needs; "numpy" is W1 written out by hand (impl_numpy.py), a reference;
-# "scratchnn_numpy" is scratchnn with its compiled loops switched off (scratchnn/compiled.py)
+# "scratchnn_numpy" is scratchnn with its compiled loops switched off (scratchnn/compiled.py);
+# "scratchnn_adaptive" is scratchnn with set_num_threads(n, adaptive=True)
 IMPLEMENTATIONS = {
     "scratchnn": "scratchnn",
     "scratchnn_numpy": "scratchnn",
+    "scratchnn_adaptive": "scratchnn",
     "torch": "torch",
     "sklearn": "sklearn",
     "numpy": "numpy",
@@ -48,6 +53,7 @@ IMPLEMENTATIONS = {
 NETWORKS = {
     "scratchnn": ("mlp", "cnn"),
     "scratchnn_numpy": ("mlp",),
+    "scratchnn_adaptive": ("mlp", "cnn"),
     "torch": ("mlp", "cnn"),
     "sklearn": ("mlp",),
     "numpy": ("mlp",),

@@ -1,7 +1,9 @@
 """How many threads BLAS (the matrix products) may use: set_num_threads / get_num_threads.
 
 That count is also the library's thread budget: ops that split a batch over worker threads
-(scratchnn.parallel) use as many workers as BLAS may use threads.
+(scratchnn.parallel) use as many workers as BLAS may use threads. With
+set_num_threads(n, adaptive=True), loops over a DataLoader run on n threads or on one, whichever
+they measure to be faster (scratchnn.adaptive_threads).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Iterator
 from threadpoolctl import ThreadpoolController, threadpool_limits
 
 _limits: threadpool_limits | None = None
+_adaptive = False
 POOL_THREAD_PREFIX = "scratchnn"  # names of parallel.py's pool threads
 
 
@@ -24,13 +27,33 @@ def blas_controller() -> ThreadpoolController:
     return ThreadpoolController().select(user_api="blas")
 
 
-def set_num_threads(threads: int) -> None:
-    """Let BLAS use `threads` threads from now on (for every matrix product in the library)."""
-    global _limits
+def set_num_threads(threads: int, adaptive: bool = False) -> None:
+    """Let BLAS use `threads` threads from now on (for every matrix product in the library).
+
+    adaptive=True: each loop over a DataLoader runs on `threads` threads or on one, window by
+    window, whichever it measures to be faster (scratchnn.adaptive_threads); the count is
+    `threads` again when the loop ends. Results may then differ in the last bits from run to
+    run, since BLAS adds up a product in another order on one thread than on several.
+    """
+    global _limits, _adaptive
     if int(threads) != threads or threads < 1:
         raise ValueError(f"threads must be a positive integer, got {threads!r}")
     _limits = threadpool_limits(limits=int(threads), user_api="blas")
+    _adaptive = bool(adaptive)
     blas_controller.cache_clear()  # BLAS libraries loaded since are found again
+
+
+def adaptive_budget() -> int | None:
+    """The thread count a loop adapts from (set_num_threads(n, adaptive=True)), or None when
+    it should not adapt: not asked for, or only one thread in use now."""
+    threads = get_num_threads()
+    return threads if _adaptive and threads > 1 else None
+
+
+def use_blas_threads(threads: int) -> None:
+    """Set every loaded BLAS library's thread count (about a microsecond; no bookkeeping)."""
+    for lib in blas_controller().lib_controllers:
+        lib.set_num_threads(threads)
 
 
 def get_num_threads() -> int:

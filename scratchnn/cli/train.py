@@ -62,6 +62,12 @@ def add_parser(commands) -> None:
         help="threads for matrix products and for convolutions and pooling split over the "
         "batch (default: every core this process may use)",
     )
+    parser.add_argument(
+        "--adaptive-threads",
+        action="store_true",
+        help="switch between --threads and one thread by which trains faster, measured as it "
+        "trains (faster on a busy or virtual machine; results then vary in the last bits)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no per-epoch output")
     parser.set_defaults(run=run)
 
@@ -83,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         recipe = models.Recipe(**{**recipe.__dict__, "dropout": args.dropout})
     dataset = args.dataset or recipe.dataset
     scratchnn.manual_seed(args.seed)
-    scratchnn.set_num_threads(args.threads or usable_cores())
+    scratchnn.set_num_threads(args.threads or usable_cores(), adaptive=args.adaptive_threads)
     images = recipe.conv is not None  # convolutions take (N, C, H, W) images
     try:
         task = load_task(dataset, args.data, flatten=not images)
