@@ -9,18 +9,21 @@ optimizer, the batch gather) more than it saves in the matrix products. Such a s
 seconds to minutes.
 
 How: each count is first timed over one window. Then the faster one runs, and the other is
-timed again over one window once its figure is older than RECHECK_FIRST seconds; each time the
-choice holds, twice as old (at most RECHECK_LAST). A count's figure (seconds per batch)
+timed again over one window once its figure is older than RECHECK_FIRST seconds; each time a
+re-check confirms the choice, twice as old (at most RECHECK_LAST), and RECHECK_FIRST again
+whenever the choice changes. A count's figure (seconds per batch)
 averages the consecutive windows run on it, the newest weighing half, and the first window
 after a switch or a pause replaces it: when the count in use slows down, its figure passes
 the other's within a window or two, and a loop that starts again after a pause (the next
 epoch after validation, say) soon re-times the other count. A window covers fetching each
 batch and whatever the loop does with it, so it times the training step as the user wrote
-it. A last window shorter than WINDOW_SECONDS is not counted.
+it. The first batch of a loop is not timed (after a pause caches and idle cores are cold), nor
+is a last window shorter than WINDOW_SECONDS.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from typing import TypeVar
@@ -71,9 +74,10 @@ class ThreadChoice:
         if len(self.seconds) < 2:
             return
         best = min(self.seconds, key=self.seconds.__getitem__)
-        if count != self.best:  # a re-check
-            held = best == self.best
-            self.interval = min(2 * self.interval, RECHECK_LAST) if held else RECHECK_FIRST
+        if best != self.best:
+            self.interval = RECHECK_FIRST
+        elif count != best:  # a re-check that confirmed the choice
+            self.interval = min(2 * self.interval, RECHECK_LAST)
         self.best = best
 
     def run(self, items: Iterator[Item]) -> Iterator[Item]:
@@ -82,6 +86,7 @@ class ThreadChoice:
         before = get_num_threads()
         self.last = None
         try:
+            yield from itertools.islice(items, 1)  # caches and cores are cold: not timed
             while True:
                 start = self.clock()
                 count = self.count(start)

@@ -26,9 +26,10 @@ class FakeMachine:
     """A clock and a thread setting: every step costs `cost[threads]` fake seconds."""
 
     def __init__(self, cost: dict[int, float]) -> None:
-        self.cost, self.now, self.threads = dict(cost), 0.0, None
+        self.cost, self.now, self.threads = dict(cost), 0.0, max(cost)  # starts on the budget
         self.windows: list[tuple[int, float]] = []  # (thread count, start) of every window
         self.steps = {count: 0 for count in cost}
+        self.cold_start = 0.0  # the extra cost of a loop's first step
 
     def apply(self, threads: int) -> None:
         self.threads = threads
@@ -44,7 +45,8 @@ class FakeMachine:
     def train(self, choice: ThreadChoice, seconds: float) -> None:
         """Steps for `seconds` of fake time; the count set back at the end is not a window."""
         end = self.now + seconds
-        for _ in choice.run(itertools.count()):
+        for step in choice.run(itertools.count()):
+            self.now += self.cold_start if step == 0 else 0.0
             self.step()
             if self.now >= end:
                 break
@@ -133,6 +135,28 @@ def test_after_a_pause_the_other_count_is_timed_again_at_once():
     machine.windows.clear()
     machine.train(choice, seconds=0.1)
     assert machine.counts()[:3] == [1, 2, 2]  # one thread's figure had aged: re-timed first
+
+
+def test_a_slow_window_that_changes_the_choice_brings_the_first_recheck_interval_back():
+    machine = FakeMachine({2: 0.5 * MS, 1: 0.75 * MS})
+    choice = choice_on(machine)
+    machine.train(choice, seconds=10)
+    assert choice.interval == RECHECK_LAST
+    choice.record(2, 2 * MS, machine.now)  # a hiccup on two threads makes one thread look faster
+    assert choice.best == 1 and choice.interval == RECHECK_FIRST
+    changed, machine.windows = machine.now, []
+    machine.train(choice, seconds=0.5)
+    assert machine.starts(2)[0] - changed < RECHECK_FIRST + 2 * WINDOW_SECONDS
+    assert choice.best == 2
+
+
+def test_the_first_step_of_a_loop_is_not_timed():
+    machine = FakeMachine({2: 0.5 * MS, 1: 0.75 * MS})
+    machine.cold_start = 1.0  # a second's wait, say for a sleeping core
+    choice = choice_on(machine)
+    for _ in range(3):
+        machine.train(choice, seconds=machine.cold_start + 0.1)
+    assert choice.seconds == {2: 0.5 * MS, 1: 0.75 * MS} and choice.best == 2
 
 
 def test_a_short_last_window_is_not_counted():
