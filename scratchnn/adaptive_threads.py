@@ -8,10 +8,11 @@ MLP at batch 128: 0.28 s on two threads and 0.40 s on one at some times; 0.59 s 
 optimizer, the batch gather) more than it saves in the matrix products. Such a state lasts
 seconds to minutes.
 
-How: each count is first timed over one window. Then the faster one runs, and the other is
-timed again over one window once its figure is older than RECHECK_FIRST seconds; each time a
-re-check confirms the choice, twice as old (at most RECHECK_LAST), and RECHECK_FIRST again
-whenever the choice changes. A count's figure (seconds per batch)
+How: each count is first timed over one window. Then the faster one runs; the other takes over
+only when its figure is SWITCH_MARGIN below, so that noise does not flip the choice. The
+other is timed again over one window once its figure is older than RECHECK_FIRST seconds;
+each time a re-check confirms the choice, twice as old (at most RECHECK_LAST), and
+RECHECK_FIRST again whenever the choice changes. A count's figure (seconds per batch)
 averages the consecutive windows run on it, the newest weighing half, and the first window
 after a switch or a pause replaces it: when the count in use slows down, its figure passes
 the other's within a window or two, and a loop that starts again after a pause (the next
@@ -36,6 +37,7 @@ WINDOW_SECONDS = 0.015
 WINDOW_MIN_STEPS = 2
 RECHECK_FIRST = 0.1
 RECHECK_LAST = 2.0
+SWITCH_MARGIN = 0.1
 
 
 class ThreadChoice:
@@ -73,7 +75,9 @@ class ThreadChoice:
         self.timed_at[count], self.last = now, count
         if len(self.seconds) < 2:
             return
-        best = min(self.seconds, key=self.seconds.__getitem__)
+        other = 1 if self.best == self.budget else self.budget
+        faster = self.seconds[other] < (1 - SWITCH_MARGIN) * self.seconds[self.best]
+        best = other if faster else self.best
         if best != self.best:
             self.interval = RECHECK_FIRST
         elif count != best:  # a re-check that confirmed the choice

@@ -13,6 +13,7 @@ import scratchnn as sn
 from scratchnn.adaptive_threads import (
     RECHECK_FIRST,
     RECHECK_LAST,
+    SWITCH_MARGIN,
     WINDOW_SECONDS,
     ThreadChoice,
 )
@@ -157,6 +158,16 @@ def test_the_first_step_of_a_loop_is_not_timed():
     for _ in range(3):
         machine.train(choice, seconds=machine.cold_start + 0.1)
     assert choice.seconds == {2: 0.5 * MS, 1: 0.75 * MS} and choice.best == 2
+
+
+def test_a_count_only_slightly_faster_does_not_take_over():
+    machine = FakeMachine({2: MS, 1: (1 - SWITCH_MARGIN / 2) * MS})
+    choice = choice_on(machine)
+    machine.train(choice, seconds=1)
+    assert choice.best == 2 and machine.counts().count(1) <= 4  # only re-checked
+    machine.cost[1] = (1 - 2 * SWITCH_MARGIN) * MS
+    machine.train(choice, seconds=RECHECK_LAST + 0.1)
+    assert choice.best == 1
 
 
 def test_a_short_last_window_is_not_counted():
