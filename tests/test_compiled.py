@@ -12,7 +12,12 @@ import pytest
 
 import scratchnn
 from scratchnn import Tensor, compiled, nn
-from scratchnn.ops.activation import ReLU, relu_backward_loop
+from scratchnn.ops.activation import (
+    ReLU,
+    bias_relu_in_place,
+    bias_relu_loop,
+    relu_backward_loop,
+)
 from scratchnn.ops.loss import CrossEntropy, cross_entropy_loop
 from scratchnn.optim import Adam
 from scratchnn.optim.adam import adam_loop, adam_update
@@ -178,20 +183,36 @@ def test_relu_backward_loop_gives_the_numpy_product(rng, dtype):
     assert np.array_equal(np.signbit(dx), np.signbit(expected))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bias_relu_loop_gives_numpys_add_then_max(rng, dtype):
+    y = special_values(rng, (8, 5), dtype)
+    bias = special_values(rng, 5, dtype)[::-1].copy()
+    with np.errstate(invalid="ignore"):  # inf + -inf
+        expected = np.maximum(y + bias, 0)
+        bias_relu_loop(y.ravel(), bias)  # as plain Python, in place
+    np.testing.assert_array_equal(y, expected)
+    assert np.array_equal(np.signbit(y), np.signbit(expected))
+
+
+def relu_gradient(x: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    op = ReLU()
+    op.forward(x)
+    return op.backward(grad)[0]
+
+
+def bias_then_relu(y: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    return bias_relu_in_place(y.copy(order="K"), bias[0])  # the first row as the bias
+
+
+@pytest.mark.parametrize("rule", [relu_gradient, bias_then_relu])
 @pytest.mark.parametrize("layout", ["C", "F"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_compiled_relu_gradient_equals_numpy_bit_for_bit(rng, dtype, layout):
+def test_compiled_elementwise_rules_equal_numpy_bit_for_bit(rng, rule, dtype, layout):
     pytest.importorskip("numba")
-    x = np.asarray(special_values(rng, (30, 20), dtype), order=layout)
-    grad = np.asarray(special_values(rng, (30, 20), dtype)[::-1], order=layout)
-
-    def gradient():
-        op = ReLU()
-        op.forward(x)
-        return op.backward(grad)[0]
-
-    with np.errstate(invalid="ignore"):  # inf * 0
-        fast, plain = with_and_without_loops(gradient)
+    first = np.asarray(special_values(rng, (30, 20), dtype), order=layout)
+    second = np.asarray(special_values(rng, (30, 20), dtype)[::-1], order=layout)
+    with np.errstate(invalid="ignore"):  # inf * 0, inf + -inf
+        fast, plain = with_and_without_loops(lambda: rule(first, second))
     np.testing.assert_array_equal(fast, plain)
     assert np.array_equal(np.signbit(fast), np.signbit(plain))
 

@@ -1,4 +1,5 @@
-"""Sequential under no_grad runs ReLU in place on arrays the layer before has just made."""
+"""Sequential under no_grad runs ReLU in place on arrays the layer before has just made, and
+a Linear followed by a ReLU as one (the bias and the ReLU in one pass over the product)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,14 @@ from scratchnn import nn
 from scratchnn.ops.activation import relu_in_place
 
 
-def mlp() -> nn.Sequential:
+def mlp(bias: bool = True) -> nn.Sequential:
     return nn.Sequential(
-        nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 5), nn.ReLU(), nn.ReLU(), nn.Linear(5, 3)
+        nn.Linear(6, 8, bias=bias),
+        nn.ReLU(),
+        nn.Linear(8, 5),
+        nn.ReLU(),
+        nn.ReLU(),
+        nn.Linear(5, 3),
     )
 
 
@@ -41,6 +47,22 @@ def in_place_calls(monkeypatch) -> list:
     return calls
 
 
+@pytest.fixture
+def fused_calls(monkeypatch) -> list:
+    """Each Linear.forward_with_next call that ran the ReLU after it, recorded."""
+    calls = []
+    original = nn.Linear.forward_with_next
+
+    def spy(self, x, following):
+        y = original(self, x, following)
+        if y is not None:
+            calls.append(self)
+        return y
+
+    monkeypatch.setattr(nn.Linear, "forward_with_next", spy)
+    return calls
+
+
 def test_relu_in_place_overwrites_its_argument(rng):
     x = rng.standard_normal((40, 7)).astype(np.float32)
     expected = np.maximum(x, 0)
@@ -48,14 +70,24 @@ def test_relu_in_place_overwrites_its_argument(rng):
     np.testing.assert_array_equal(x, expected)
 
 
-def test_no_grad_outputs_equal_the_recorded_ones(rng, in_place_calls):
-    model = mlp()
-    x = rng.standard_normal((10, 6)).astype(np.float32)
-    recorded = model(sn.Tensor(x)).data
-    assert in_place_calls == []
-    with sn.no_grad():
-        fast = model(sn.Tensor(x)).data
-    assert len(in_place_calls) == 3
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("shape", [(10, 6), (4, 3, 6)])
+def test_no_grad_outputs_equal_the_recorded_ones(
+    rng, in_place_calls, fused_calls, compiled, bias, shape
+):
+    sn.use_compiled(compiled)
+    try:
+        model = mlp(bias)
+        x = rng.standard_normal(shape).astype(np.float32)
+        recorded = model(sn.Tensor(x)).data
+        assert in_place_calls == [] and fused_calls == []
+        with sn.no_grad():
+            fast = model(sn.Tensor(x)).data
+    finally:
+        sn.use_compiled(True)
+    assert fused_calls == [model[0], model[2]]  # each Linear ran the ReLU after it
+    assert len(in_place_calls) == 1  # the second ReLU in a row
     np.testing.assert_array_equal(fast, recorded)
 
 
@@ -90,7 +122,7 @@ def test_after_a_convolution_too(rng, in_place_calls):
     np.testing.assert_array_equal(fast, recorded)
 
 
-def test_gradients_are_unchanged_with_grad_enabled(rng, in_place_calls):
+def test_gradients_are_unchanged_with_grad_enabled(rng, in_place_calls, fused_calls):
     model = mlp()
     x = sn.Tensor(rng.standard_normal((10, 6)).astype(np.float32), requires_grad=True)
     model(x).sum().backward()
@@ -101,6 +133,6 @@ def test_gradients_are_unchanged_with_grad_enabled(rng, in_place_calls):
     model.zero_grad()
     model(x).sum().backward()
     again = [p.grad for p in model.parameters()] + [x.grad]
-    assert len(in_place_calls) == 3
+    assert len(in_place_calls) == 1 and len(fused_calls) == 2
     for a, b in zip(first, again, strict=True):
         np.testing.assert_array_equal(a, b)

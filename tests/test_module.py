@@ -121,13 +121,15 @@ def mnist_mlp() -> nn.Sequential:
 def test_summary_lists_layers_shapes_and_counts():
     model = mnist_mlp()
     printed = []
-    text = model.summary((1, 28, 28), print_fn=printed.append)
+    with sn.no_grad():  # as after training: every layer is still run and recorded
+        text = model.summary((1, 28, 28), print_fn=printed.append)
     assert printed == [text]
     lines = text.splitlines()
     assert lines[0] == "Sequential summary, input shape (N, 1, 28, 28)"
     rows = {line.split()[0]: line.split() for line in lines if line[:1].isdigit()}
     assert rows["0"][1:] == ["(Flatten)", "(N,", "784)", "0"]
     assert rows["1"][1:] == ["(Linear)", "(N,", "128)", "100,480"]
+    assert rows["2"][1:] == ["(ReLU)", "(N,", "128)", "0"]
     assert rows["3"][1:] == ["(Dropout)", "(N,", "128)", "0"]
     assert rows["4"][1:] == ["(Linear)", "(N,", "10)", "1,290"]
     assert "Total params: 101,770" in lines

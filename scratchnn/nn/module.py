@@ -91,6 +91,11 @@ class Module:
         Sequential calls it under no_grad on arrays that nothing else holds."""
         return None
 
+    def forward_with_next(self, input: Tensor, following: Module) -> Tensor | None:
+        """forward and then `following`'s forward in one go, for layers that can (Linear
+        before ReLU), else None. Sequential calls it under no_grad."""
+        return None
+
     def __call__(self, *inputs, **kwargs):
         return self.forward(*inputs, **kwargs)
 

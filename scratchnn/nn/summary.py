@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from scratchnn.backend import get_default_dtype
-from scratchnn.grad_mode import no_grad
+from scratchnn.grad_mode import enable_grad
 from scratchnn.nn.module import Module
 from scratchnn.tensor import Tensor
 
@@ -45,7 +45,7 @@ def _dry_run(model: Module, input_shape: tuple[int, ...], dtype) -> dict[int, st
             patched.append(module)
     model.eval()
     try:
-        with no_grad():
+        with enable_grad():  # no_grad would let Sequential skip forward (in place, fused)
             model(Tensor(np.zeros((1, *input_shape), dtype=dtype)))
     finally:
         for module in patched:

@@ -207,6 +207,28 @@ def relu_in_place(x: np.ndarray) -> np.ndarray:
     return np.maximum(x, zeros_for(x), out=x)
 
 
+def bias_relu_in_place(y: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """y = max(y + b, 0) over y's own memory, b along the last axis; no gradient (a Linear's
+    product followed by ReLU under no_grad, nn.Linear.forward_with_next)."""
+    loop = compiled_loop(bias_relu_loop, y, bias)
+    if loop is None or bias.shape != y.shape[-1:]:
+        y += bias
+        return relu_in_place(y)
+    loop(y.ravel(), bias)
+    return y
+
+
+def bias_relu_loop(y, bias) -> None:
+    """bias_relu_in_place in one pass for numba to compile, instead of NumPy's two (an add
+    that broadcasts, then max): the same numbers, NaN kept and -0 made 0 as np.maximum does."""
+    width = bias.size
+    for start in range(0, y.size, width):
+        row = y[start : start + width]  # a row as its own view: numba vectorizes the inner loop
+        for j in range(width):
+            value = row[j] + bias[j]
+            row[j] = value if value > 0 or value != value else 0
+
+
 def relu_backward_loop(grad, y, dx) -> None:
     """ReLU.backward's grad * (y > 0) element by element, for numba to compile: the same
     product with 1 or 0, so the same numbers (NaN and -0 included)."""
