@@ -59,12 +59,17 @@ class ThreadChoice:
         self.last: int | None = None  # the count of the window before, None after a pause
         self.interval = RECHECK_FIRST
 
+    @property
+    def other(self) -> int:
+        """The count not in use."""
+        return 1 if self.best == self.budget else self.budget
+
     def count(self, now: float) -> int:
         """The thread count for a window starting at clock time `now`."""
         for count in (self.budget, 1):
             if count not in self.seconds:
                 return count
-        other = 1 if self.best == self.budget else self.budget
+        other = self.other
         return other if now - self.timed_at[other] > self.interval else self.best
 
     def record(self, count: int, seconds: float, now: float) -> None:
@@ -75,7 +80,7 @@ class ThreadChoice:
         self.timed_at[count], self.last = now, count
         if len(self.seconds) < 2:
             return
-        other = 1 if self.best == self.budget else self.budget
+        other = self.other
         faster = self.seconds[other] < (1 - SWITCH_MARGIN) * self.seconds[self.best]
         best = other if faster else self.best
         if best != self.best:

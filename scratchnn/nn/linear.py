@@ -62,7 +62,7 @@ class Linear(Module):
     def forward_with_next(self, x: Tensor, following: Module) -> Tensor | None:
         """relu(x @ W^T + b) when a ReLU follows: the bias and the ReLU in one pass over the
         product (predicting the MNIST test images with the 784-128-64-10 MLP in batches of
-        1,000: about 0.4 ms less of 14 for the first layer)."""
+        1,000, alternating in one process: 12.97-13.00 against 13.49-13.51 ms)."""
         if type(following) is not ReLU:
             return None
         y = linalg.Linear.apply(x, self.weight)
